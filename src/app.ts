@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { DestinationStream, Logger } from 'pino';
+import type { Config } from './config/env.js';
+import { AppError } from './errors/app-errors.js';
+import { createErrorHandler } from './http/error-handler.js';
+import { requestContext } from './http/plugins/request-context.js';
+import { healthRoutes } from './http/routes/health.js';
+import { scoringRoutes } from './http/routes/scoring.js';
+import { userRoutes } from './http/routes/users.js';
+import type { ConsumerHealth, HealthResponse } from './http/schemas/inspect.js';
+import { zodValidatorCompiler } from './http/zod-validator.js';
+import { BOUND_TO_REQUEST, createLogger } from './observability/logger.js';
+import { createErrorReporter } from './observability/sentry.js';
+import { createTraceStore, traceIdOf } from './observability/trace-context.js';
+import { createRandomSource, type RandomSource } from './policies/random.js';
+import { BanditService } from './scoring/bandit-service.js';
+import { ReferenceScorer } from './scoring/reference-scorer.js';
+import type { Scorer } from './scoring/scorer.js';
+import { DecisionJournal } from './state/decision-journal.js';
+import { FeatureRings } from './state/feature-ring.js';
+import { FileStateStore } from './state/file-store.js';
+import { PolicyStateRepository } from './state/policy-state-repository.js';
+import type { StateStore } from './state/state-store.js';
+
+/** What a caller (a test, a benchmark) may replace; everything else is built from the config. */
+export interface AppOverrides {
+  readonly logDestination?: DestinationStream;
+  readonly logger?: Logger;
+  readonly clock?: () => number;
+  readonly random?: RandomSource;
+  readonly scorer?: Scorer;
+  readonly store?: StateStore;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    bandit: BanditService;
+    config: Config;
+  }
+}
+
+const idleConsumer = (): ConsumerHealth => ({ last_msg_ts: null, processed: 0, errors: 0 });
+
+/**
+ * The composition root: builds every module from the config, wires them, and returns a ready Fastify
+ * app. `server.ts` only listens; tests call this and use `inject` or a real port.
+ */
+export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
+  const traces = createTraceStore();
+  const log =
+    overrides.logger ??
+    createLogger({ level: config.LOG_LEVEL, traces, destination: overrides.logDestination });
+  const reporter = await createErrorReporter(config.SENTRY_DSN, config.ENV, log);
+  const clock = overrides.clock ?? Date.now;
+
+  const store = overrides.store ?? new FileStateStore({ dir: config.STATE_DIR, fsync: config.FSYNC, log });
+  const states = new PolicyStateRepository(store, {
+    lambda: config.RIDGE_LAMBDA,
+    cacheSize: config.USER_CACHE_SIZE,
+    log,
+  });
+  const decisions = new DecisionJournal({
+    dir: config.STATE_DIR,
+    windowMs: config.REWARD_WINDOW_S * 1000,
+    maxCached: config.DECISION_CACHE_MAX,
+    fsync: config.FSYNC,
+    clock,
+    log,
+  });
+  await decisions.open();
+  const scorer = overrides.scorer ?? new ReferenceScorer(config.LINUCB_ALPHA);
+  log.info({ backend: scorer.backend, precision: scorer.precision }, 'scoring backend selected');
+
+  const bandit = new BanditService({
+    config,
+    states,
+    decisions,
+    rings: new FeatureRings(config.FEATURE_BUFFER_USERS),
+    store,
+    scorer,
+    random: overrides.random ?? createRandomSource(config.EGREEDY_SEED),
+    clock,
+  });
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: config.BODY_LIMIT,
+    genReqId: () => randomUUID(),
+    // Fastify's request logger binds reqId; it also gets the trace_id. Lines from our own modules get
+    // the same ids from the AsyncLocalStorage mixin instead.
+    childLoggerFactory(logger, bindings, opts, rawReq) {
+      const traceId = traceIdOf(rawReq.headers.traceparent);
+      const child = logger.child(traceId ? { ...bindings, trace_id: traceId } : bindings, opts);
+      (child as unknown as Record<symbol, unknown>)[BOUND_TO_REQUEST] = true;
+      return child;
+    },
+    return503OnClosing: true,
+  });
+  app.decorate('bandit', bandit);
+  app.decorate('config', config);
+  app.setValidatorCompiler(zodValidatorCompiler);
+  // Responses are built by our own typed code; validating them again would only cost time.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.setErrorHandler(createErrorHandler(reporter));
+  app.setNotFoundHandler((request) => {
+    throw new AppError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+  });
+
+  await app.register(requestContext, { traces });
+  await app.register(scoringRoutes, { bandit });
+  await app.register(userRoutes, { bandit, adminToken: config.ADMIN_TOKEN });
+  await app.register(healthRoutes, {
+    health: async (): Promise<HealthResponse> => ({
+      ok: true,
+      nats: { enabled: false, consumers: { signals: idleConsumer(), feedback: idleConsumer() } },
+      scorer: { backend: scorer.backend, precision: scorer.precision },
+      state: { backend: store.kind, reachable: await store.healthy() },
+    }),
+  });
+
+  app.addHook('onClose', async () => {
+    await states.flush();
+    await decisions.close();
+    await scorer.close();
+    await store.close();
+    await reporter.close();
+  });
+  return app;
+}

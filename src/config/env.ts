@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { POLICY_NAMES, type PolicyName } from '../policies/policy-names.js';
+
+/** Environment flags accept the usual spellings; anything else is an error, not a silent false. */
+const flag = (fallback: boolean) =>
+  z
+    .enum(['0', '1', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
+    .default(fallback ? '1' : '0')
+    .transform((v) => (v === '' ? fallback : ['1', 'true', 'yes', 'on'].includes(v)));
+
+const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const num = (fallback: number, min: number, max = Number.POSITIVE_INFINITY) =>
+  z.coerce.number().finite().min(min).max(max).default(fallback);
+
+const policyName = z.enum(POLICY_NAMES);
+
+const policyList = z
+  .string()
+  .default('linucb_v1,egreedy_v2')
+  .transform((s, ctx): PolicyName[] => {
+    const names = s
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0);
+    for (const p of names) {
+      if (!(POLICY_NAMES as readonly string[]).includes(p)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown policy "${p}" (known: ${POLICY_NAMES.join(', ')})`,
+        });
+        return z.NEVER;
+      }
+    }
+    return [...new Set(names)] as PolicyName[];
+  });
+
+/**
+ * Every variable the service reads, with the contract's defaults (CONTRACT.md §7 and the seed's table).
+ * Exported so that tests, docs and the README table share one definition.
+ */
+export const EnvSchema = z.object({
+  PORT: int(8000, 0, 65535),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  STATE_DIR: z.string().min(1).default('/tmp/oo-bandit-state'),
+  STATE_BACKEND: z.enum(['file', 'nats-kv']).default('file'),
+  FSYNC: flag(false),
+  USER_CACHE_SIZE: int(10_000, 1),
+  FEATURE_BUFFER_USERS: int(10_000, 1),
+  DECISION_CACHE_MAX: int(200_000, 1),
+
+  RIDGE_LAMBDA: num(1, Number.MIN_VALUE),
+  LINUCB_ALPHA: num(1, 0),
+  EGREEDY_EPSILON: num(0.1, 0, 1),
+  EGREEDY_SEED: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      if (s === '') return undefined;
+      const n = Number(s);
+      if (!Number.isSafeInteger(n)) {
+        ctx.addIssue({ code: 'custom', message: 'must be an integer' });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  REWARD_WINDOW_S: int(86_400, 1),
+
+  ACTIVE_POLICY: policyName.default('egreedy_v1'),
+  SHADOW_POLICIES: policyList,
+  DECISION_LOG: flag(true),
+
+  BODY_LIMIT: int(1024 * 1024, 1024),
+  BATCH_BODY_LIMIT: int(64 * 1024 * 1024, 1024),
+  ADMIN_TOKEN: z.string().default(''),
+
+  SCORER_BACKEND: z.string().min(1).default('auto'),
+
+  LITELLM_URL: z.url().default('http://localhost:4000'),
+  LITELLM_MASTER_KEY: z.string().default('sk-oo-dev'),
+  LITELLM_MODEL: z.string().min(1).default('tip-generator'),
+  GENERATE_TIMEOUT_MS: int(10_000, 1),
+  DEFAULT_PROMPT_VERSION: z.string().min(1).default('v1'),
+
+  NATS_URL: z.string().default(''),
+  NATS_DURABLE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
+    .default('feature-pipeline'),
+  NATS_MAX_DELIVER: int(5, 1),
+
+  ENV: z.string().default('development'),
+  SENTRY_DSN: z.string().default(''),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.output<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`invalid configuration: ${problems.map((p) => `${p.variable}: ${p.message}`).join('; ')}`);
+  }
+}
+
+/** Reads the environment once; a variable with an unusable value is named in the thrown ConfigError. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.fromEntries(Object.keys(EnvSchema.shape).map((k) => [k, env[k]]));
+  const parsed = EnvSchema.safeParse(known);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })),
+    );
+  }
+  const config = parsed.data;
+  if (config.SHADOW_POLICIES.includes(config.ACTIVE_POLICY)) {
+    config.SHADOW_POLICIES = config.SHADOW_POLICIES.filter((p) => p !== config.ACTIVE_POLICY);
+  }
+  return config;
+}
+
+/** Defaults plus overrides, for tests and embedding: `testConfig({ STATE_DIR: dir })`. */
+export function configWith(overrides: Partial<Record<keyof Config, string>>): Config {
+  return loadConfig({ ...overrides } as NodeJS.ProcessEnv);
+}

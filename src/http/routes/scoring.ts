@@ -1,0 +1,61 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ALL_POLICIES } from '../../policies/policy-spec.js';
+import type { BanditService } from '../../scoring/bandit-service.js';
+import { ErrorBody, UserIdParams } from '../schemas/common.js';
+import { StatsResponse } from '../schemas/inspect.js';
+import { RewardRequest, RewardResponse } from '../schemas/reward.js';
+import { ScoreRequest, ScoreRequestWithProfile, ScoreResponse } from '../schemas/score.js';
+
+const errors = {
+  400: ErrorBody,
+  404: ErrorBody,
+  413: ErrorBody,
+  422: ErrorBody,
+  500: ErrorBody,
+  503: ErrorBody,
+};
+
+/** `/score`, `/reward` and `/stats`, once per policy, under the policy's route suffix (CONTRACT §4). */
+export const scoringRoutes: FastifyPluginAsync<{ bandit: BanditService }> = async (root, { bandit }) => {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  for (const spec of ALL_POLICIES) {
+    const tags = [spec.name];
+    app.post(
+      `/score${spec.routeSuffix}`,
+      {
+        schema: {
+          tags,
+          summary: `Rank candidates with ${spec.name} (d=${spec.d})`,
+          body: spec.needsProfile ? ScoreRequestWithProfile : ScoreRequest,
+          response: { 200: ScoreResponse, ...errors },
+        },
+      },
+      (request) => bandit.score(spec, request.body),
+    );
+    app.post(
+      `/reward${spec.routeSuffix}`,
+      {
+        schema: {
+          tags,
+          summary: `Learn from a reward (${spec.name}); answers once the update is durable`,
+          body: RewardRequest,
+          response: { 200: RewardResponse, ...errors },
+        },
+      },
+      (request) => bandit.reward(spec, request.body),
+    );
+    app.get(
+      `/stats${spec.routeSuffix}/:user_id`,
+      {
+        schema: {
+          tags,
+          summary: `A user's ${spec.name} state`,
+          params: UserIdParams,
+          response: { 200: StatsResponse, 422: ErrorBody },
+        },
+      },
+      (request) => bandit.stats(spec, request.params.user_id),
+    );
+  }
+};

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { PolicyName } from './common.js';
+
+export const StatsResponse = z
+  .object({
+    user_id: z.string(),
+    policy: PolicyName,
+    d: z.number().int(),
+    n_updates: z.number().int(),
+    total_reward: z.number(),
+    mean_reward: z.number().nullable(),
+    theta: z.array(z.number()),
+    last_update_ts: z.string().nullable(),
+    lambda: z.number(),
+    params: z.union([z.object({ alpha: z.number() }), z.object({ epsilon: z.number() })]),
+  })
+  .meta({ id: 'StatsResponse' });
+export type StatsResponse = z.infer<typeof StatsResponse>;
+
+export const FeaturesResponse = z
+  .object({
+    user_id: z.string(),
+    items: z.array(
+      z.object({
+        ts: z.string(),
+        policy: PolicyName,
+        event_id: z.string(),
+        candidate_id: z.string(),
+        x: z.array(z.number()),
+      }),
+    ),
+  })
+  .meta({ id: 'FeaturesResponse' });
+
+export const ResetResponse = z
+  .object({ user_id: z.string(), reset: z.literal(true) })
+  .meta({ id: 'ResetResponse' });
+
+const ConsumerHealth = z.object({
+  last_msg_ts: z.string().nullable(),
+  processed: z.number().int(),
+  errors: z.number().int(),
+  running: z.boolean().optional(),
+});
+
+export const HealthResponse = z
+  .object({
+    ok: z.boolean(),
+    nats: z.object({
+      enabled: z.boolean(),
+      consumers: z.object({ signals: ConsumerHealth, feedback: ConsumerHealth }),
+    }),
+    scorer: z.object({ backend: z.string(), precision: z.enum(['float64', 'float32']) }),
+    state: z.object({ backend: z.string(), reachable: z.boolean() }),
+  })
+  .meta({ id: 'HealthResponse' });
+export type HealthResponse = z.infer<typeof HealthResponse>;
+export type ConsumerHealth = z.infer<typeof ConsumerHealth>;

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { PolicyName, ProfileFeatures, RankedItem, Timestamp, Timezone, UserId } from './common.js';
+
+export const Candidate = z
+  .object({
+    id: z.string().min(1).max(256),
+    priority: z.number().int().min(0).max(4),
+    created_at: Timestamp,
+    due_at: Timestamp.nullable().optional(),
+  })
+  .meta({ id: 'Candidate' });
+export type Candidate = z.infer<typeof Candidate>;
+
+const Candidates = z
+  .array(Candidate)
+  .min(1)
+  .max(1000)
+  .superRefine((cands, ctx) => {
+    const seen = new Set<string>();
+    cands.forEach((c, i) => {
+      if (seen.has(c.id))
+        ctx.addIssue({ code: 'custom', message: `duplicate candidate id "${c.id}"`, path: [i, 'id'] });
+      seen.add(c.id);
+    });
+  });
+
+export const ScoreRequest = z
+  .object({
+    user_id: UserId,
+    now: Timestamp.optional(),
+    timezone: Timezone.optional(),
+    candidates: Candidates,
+    profile_features: ProfileFeatures.optional(),
+  })
+  .meta({ id: 'ScoreRequest' });
+export type ScoreRequest = z.infer<typeof ScoreRequest>;
+
+/** `/score/egreedy/v2` needs the caller's profile features. */
+export const ScoreRequestWithProfile = ScoreRequest.extend({ profile_features: ProfileFeatures }).meta({
+  id: 'ScoreRequestWithProfile',
+});
+
+export const ScoreResponse = z
+  .object({
+    user_id: z.string(),
+    policy: PolicyName,
+    event_id: z.string(),
+    chosen: z.object({ id: z.string(), score: z.number(), propensity: z.number() }),
+    explored: z.boolean(),
+    ranked: z.array(RankedItem),
+  })
+  .meta({ id: 'ScoreResponse' });
+export type ScoreResponse = z.infer<typeof ScoreResponse>;

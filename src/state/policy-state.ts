@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { posterior as computePosterior, type Posterior, ridgeIdentity } from '../../kernels/reference/mod.js';
+import type { PolicyName } from '../policies/policy-names.js';
+import { POLICIES } from '../policies/policy-spec.js';
+
+/** How many applied (event_id, candidate_id) keys a user's policy state remembers (CONTRACT §4). */
+export const APPLIED_KEYS_KEPT = 1000;
+
+/** A user's bandit state for one policy, in memory. A and b are float64, exactly as stored. */
+export interface PolicyState {
+  readonly policy: PolicyName;
+  readonly d: number;
+  readonly lambda: number;
+  readonly a: Float64Array;
+  readonly b: Float64Array;
+  nUpdates: number;
+  totalReward: number;
+  lastUpdateTs: string | null;
+  /** Oldest first; at most APPLIED_KEYS_KEPT. */
+  appliedKeys: string[];
+  appliedSet: Set<string>;
+  /** Derived from (A, b) on first use after a change; never stored. */
+  cachedPosterior: Posterior | null;
+}
+
+export function coldState(policy: PolicyName, lambda: number): PolicyState {
+  const d = POLICIES[policy].d;
+  return {
+    policy,
+    d,
+    lambda,
+    a: ridgeIdentity(d, lambda),
+    b: new Float64Array(d),
+    nUpdates: 0,
+    totalReward: 0,
+    lastUpdateTs: null,
+    appliedKeys: [],
+    appliedSet: new Set(),
+    cachedPosterior: null,
+  };
+}
+
+export function posteriorOf(s: PolicyState): Posterior {
+  s.cachedPosterior ??= computePosterior(s.a, s.b, s.d);
+  return s.cachedPosterior;
+}
+
+export function cloneState(s: PolicyState): PolicyState {
+  return {
+    ...s,
+    a: s.a.slice(),
+    b: s.b.slice(),
+    appliedKeys: s.appliedKeys.slice(),
+    appliedSet: new Set(s.appliedSet),
+    cachedPosterior: null,
+  };
+}
+
+export function rememberAppliedKey(s: PolicyState, key: string): void {
+  s.appliedKeys.push(key);
+  s.appliedSet.add(key);
+  while (s.appliedKeys.length > APPLIED_KEYS_KEPT) s.appliedSet.delete(s.appliedKeys.shift()!);
+}
+
+/** The file format of CONTRACT §5, plus the idempotency keys; numbers keep full float64 precision. */
+export const PolicyStateDocument = z.object({
+  schema: z.literal(1),
+  policy: z.enum(['linucb_v1', 'egreedy_v1', 'egreedy_v2']),
+  d: z.number().int(),
+  lambda: z.number().positive(),
+  A: z.array(z.array(z.number())),
+  b: z.array(z.number()),
+  n_updates: z.number().int().nonnegative(),
+  total_reward: z.number(),
+  last_update_ts: z.string().nullable(),
+  applied_keys: z.array(z.string()).default([]),
+});
+export type PolicyStateDocument = z.infer<typeof PolicyStateDocument>;
+
+export function toDocument(s: PolicyState): PolicyStateDocument {
+  const A: number[][] = [];
+  for (let i = 0; i < s.d; i++) A.push(Array.from(s.a.subarray(i * s.d, (i + 1) * s.d)));
+  return {
+    schema: 1,
+    policy: s.policy,
+    d: s.d,
+    lambda: s.lambda,
+    A,
+    b: Array.from(s.b),
+    n_updates: s.nUpdates,
+    total_reward: s.totalReward,
+    last_update_ts: s.lastUpdateTs,
+    applied_keys: s.appliedKeys,
+  };
+}
+
+/** Parses a stored document; returns a reason instead of a state when it is unusable for `policy`. */
+export function fromDocument(policy: PolicyName, raw: unknown): PolicyState | { problem: string } {
+  const parsed = PolicyStateDocument.safeParse(raw);
+  if (!parsed.success)
+    return { problem: `not a policy state: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+  const doc = parsed.data;
+  const d = POLICIES[policy].d;
+  if (doc.policy !== policy || doc.d !== d)
+    return { problem: `holds ${doc.policy} d=${doc.d}, expected ${policy} d=${d}` };
+  if (doc.A.length !== d || doc.A.some((row) => row.length !== d) || doc.b.length !== d) {
+    return { problem: `A or b does not have dimension ${d}` };
+  }
+  const keys = doc.applied_keys.slice(-APPLIED_KEYS_KEPT);
+  return {
+    policy,
+    d,
+    lambda: doc.lambda,
+    a: Float64Array.from(doc.A.flat()),
+    b: Float64Array.from(doc.b),
+    nUpdates: doc.n_updates,
+    totalReward: doc.total_reward,
+    lastUpdateTs: doc.last_update_ts,
+    appliedKeys: keys,
+    appliedSet: new Set(keys),
+    cachedPosterior: null,
+  };
+}

@@ -1,0 +1,42 @@
+import type { PolicyName } from '../policies/policy-names.js';
+
+/** One durable document: a user's state for one policy, or the user's sync record. */
+export interface DocKey {
+  readonly user: string;
+  readonly doc: PolicyName | 'sync';
+}
+
+export interface Versioned<T> {
+  readonly value: T;
+  /** Opaque, increasing per key; 0 never names a stored document. */
+  readonly revision: number;
+}
+
+export class RevisionConflictError extends Error {
+  override readonly name = 'RevisionConflictError';
+  constructor(readonly key: DocKey) {
+    super(`revision conflict on ${key.doc} of ${key.user}`);
+  }
+}
+
+/**
+ * Where per-user documents live. Everything above this interface is storage-agnostic: the file store is
+ * the first implementation, a replicated one (JetStream KV) the next. Documents are plain JSON values.
+ */
+export interface StateStore {
+  readonly kind: string;
+  /** The document and its revision, or null when there is none (or it was unreadable and moved aside). */
+  load(key: DocKey): Promise<Versioned<unknown> | null>;
+  /**
+   * Replaces the document when its current revision is `expectedRevision` (null: it must not exist yet)
+   * and resolves once it is durable; otherwise rejects with RevisionConflictError.
+   */
+  save(key: DocKey, value: unknown, expectedRevision: number | null): Promise<number>;
+  /** Moves an unusable document aside (never deletes it) so that the user starts cold. */
+  quarantine(key: DocKey, reason: string): Promise<void>;
+  /** Removes the document; a missing one is no error. */
+  delete(key: DocKey): Promise<void>;
+  /** Whether the store can take writes right now. */
+  healthy(): Promise<boolean>;
+  close(): Promise<void>;
+}

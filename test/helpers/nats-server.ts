@@ -1,0 +1,60 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { onTestFinished } from 'vitest';
+import { freePort } from './free-port.js';
+import { tempDir } from './temp-dir.js';
+
+export interface NatsServer {
+  readonly url: string;
+  readonly port: number;
+  readonly storeDir: string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port and store (after stop). */
+  restart(): Promise<void>;
+}
+
+/** A real nats-server with JetStream on a free loopback port and a temporary store. */
+export async function startNatsServer(extraArgs: string[] = []): Promise<NatsServer> {
+  const port = await freePort();
+  const storeDir = tempDir('oo-nats-');
+  let proc: ChildProcess | null = null;
+  const start = async () => {
+    proc = spawn(
+      'nats-server',
+      ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, ...extraArgs],
+      {
+        stdio: 'ignore',
+      },
+    );
+    await waitForPort(port);
+  };
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    const p = proc;
+    proc = null;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill(signal);
+    await exited;
+  };
+  await start();
+  onTestFinished(() => stop('SIGKILL'));
+  return { url: `nats://127.0.0.1:${port}`, port, storeDir, stop, restart: start };
+}
+
+export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listens on ${port} after ${timeoutMs} ms`);
+}
