@@ -3,14 +3,19 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import type { Config } from './config/env.js';
 import { AppError } from './errors/app-errors.js';
+import { ConcurrencyLimiter } from './http/concurrency-limiter.js';
 import { createErrorHandler } from './http/error-handler.js';
+import { apiDocs } from './http/plugins/api-docs.js';
 import { requestContext } from './http/plugins/request-context.js';
+import { requestMetrics } from './http/plugins/request-metrics.js';
 import { healthRoutes } from './http/routes/health.js';
+import { opsRoutes } from './http/routes/ops.js';
 import { scoringRoutes } from './http/routes/scoring.js';
 import { userRoutes } from './http/routes/users.js';
 import type { ConsumerHealth, HealthResponse } from './http/schemas/inspect.js';
 import { zodValidatorCompiler } from './http/zod-validator.js';
 import { BOUND_TO_REQUEST, createLogger } from './observability/logger.js';
+import { ServiceMetrics } from './observability/metrics.js';
 import { createErrorReporter } from './observability/sentry.js';
 import { createTraceStore, traceIdOf } from './observability/trace-context.js';
 import { createRandomSource, type RandomSource } from './policies/random.js';
@@ -31,14 +36,18 @@ export interface AppOverrides {
   readonly random?: RandomSource;
   readonly scorer?: Scorer;
   readonly store?: StateStore;
+  readonly metrics?: ServiceMetrics;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     bandit: BanditService;
     config: Config;
+    metrics: ServiceMetrics;
   }
 }
+
+const SERVICE_VERSION = '0.1.0';
 
 const idleConsumer = (): ConsumerHealth => ({ last_msg_ts: null, processed: 0, errors: 0 });
 
@@ -53,6 +62,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     createLogger({ level: config.LOG_LEVEL, traces, destination: overrides.logDestination });
   const reporter = await createErrorReporter(config.SENTRY_DSN, config.ENV, log);
   const clock = overrides.clock ?? Date.now;
+  const metrics = overrides.metrics ?? new ServiceMetrics({ processMetrics: config.METRICS_PROCESS });
 
   const store = overrides.store ?? new FileStateStore({ dir: config.STATE_DIR, fsync: config.FSYNC, log });
   const states = new PolicyStateRepository(store, {
@@ -69,8 +79,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     log,
   });
   await decisions.open();
-  const scorer = overrides.scorer ?? new ReferenceScorer(config.LINUCB_ALPHA);
+  const scorer = overrides.scorer ?? new ReferenceScorer(config.LINUCB_ALPHA, metrics);
   log.info({ backend: scorer.backend, precision: scorer.precision }, 'scoring backend selected');
+  metrics.setBackend(scorer.backend, scorer.precision);
+  // Scoring and rewards queue separately, so a slow disk under rewards does not stall scoring.
+  const admission = (pool: string) =>
+    new ConcurrencyLimiter({
+      pool,
+      maxInflight: config.MAX_INFLIGHT,
+      maxQueue: config.MAX_QUEUE,
+      retryAfterS: config.RETRY_AFTER_S,
+      metrics,
+    });
 
   const bandit = new BanditService({
     config,
@@ -99,6 +119,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   app.decorate('bandit', bandit);
   app.decorate('config', config);
+  app.decorate('metrics', metrics);
   app.setValidatorCompiler(zodValidatorCompiler);
   // Responses are built by our own typed code; validating them again would only cost time.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -108,7 +129,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   await app.register(requestContext, { traces });
-  await app.register(scoringRoutes, { bandit });
+  await app.register(requestMetrics, { metrics });
+  await app.register(apiDocs, { version: SERVICE_VERSION });
+  await app.register(scoringRoutes, {
+    bandit,
+    scoreLimiter: admission('score'),
+    rewardLimiter: admission('reward'),
+  });
   await app.register(userRoutes, { bandit, adminToken: config.ADMIN_TOKEN });
   await app.register(healthRoutes, {
     health: async (): Promise<HealthResponse> => ({
@@ -118,6 +145,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       state: { backend: store.kind, reachable: await store.healthy() },
     }),
   });
+
+  await app.register(opsRoutes, { metrics });
 
   app.addHook('onClose', async () => {
     await states.flush();

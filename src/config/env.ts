@@ -77,6 +77,11 @@ export const EnvSchema = z.object({
 
   SCORER_BACKEND: z.string().min(1).default('auto'),
 
+  MAX_INFLIGHT: int(256, 1),
+  MAX_QUEUE: int(512, 0),
+  RETRY_AFTER_S: int(1, 0, 3600),
+  METRICS_PROCESS: flag(true),
+
   LITELLM_URL: z.url().default('http://localhost:4000'),
   LITELLM_MASTER_KEY: z.string().default('sk-oo-dev'),
   LITELLM_MODEL: z.string().min(1).default('tip-generator'),

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ALL_POLICIES } from '../../policies/policy-spec.js';
 import type { BanditService } from '../../scoring/bandit-service.js';
+import type { ConcurrencyLimiter } from '../concurrency-limiter.js';
 import { ErrorBody, UserIdParams } from '../schemas/common.js';
 import { StatsResponse } from '../schemas/inspect.js';
 import { RewardRequest, RewardResponse } from '../schemas/reward.js';
@@ -16,8 +17,18 @@ const errors = {
   503: ErrorBody,
 };
 
+export interface ScoringRoutesOptions {
+  readonly bandit: BanditService;
+  /** Bounded admission in front of the work; past it the answer is 503 `overloaded`. */
+  readonly scoreLimiter: ConcurrencyLimiter;
+  readonly rewardLimiter: ConcurrencyLimiter;
+}
+
 /** `/score`, `/reward` and `/stats`, once per policy, under the policy's route suffix (CONTRACT §4). */
-export const scoringRoutes: FastifyPluginAsync<{ bandit: BanditService }> = async (root, { bandit }) => {
+export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
+  root,
+  { bandit, scoreLimiter, rewardLimiter },
+) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
   for (const spec of ALL_POLICIES) {
     const tags = [spec.name];
@@ -31,7 +42,7 @@ export const scoringRoutes: FastifyPluginAsync<{ bandit: BanditService }> = asyn
           response: { 200: ScoreResponse, ...errors },
         },
       },
-      (request) => bandit.score(spec, request.body),
+      (request) => scoreLimiter.run(() => bandit.score(spec, request.body)),
     );
     app.post(
       `/reward${spec.routeSuffix}`,
@@ -43,7 +54,7 @@ export const scoringRoutes: FastifyPluginAsync<{ bandit: BanditService }> = asyn
           response: { 200: RewardResponse, ...errors },
         },
       },
-      (request) => bandit.reward(spec, request.body),
+      (request) => rewardLimiter.run(() => bandit.reward(spec, request.body)),
     );
     app.get(
       `/stats${spec.routeSuffix}/:user_id`,

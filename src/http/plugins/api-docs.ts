@@ -1,0 +1,28 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+
+/**
+ * The OpenAPI 3 document, generated from the routes' zod schemas (the same ones that validate), at
+ * `/docs/json`, and a browsable Swagger UI at `/docs`. Must be registered before the routes it describes.
+ */
+export const apiDocs = fp(
+  async (app: FastifyInstance, opts: { version: string }) => {
+    await app.register(swagger, {
+      openapi: {
+        info: {
+          title: 'oo-bandit-scorer',
+          description:
+            'Per-user contextual bandits (LinUCB, epsilon-greedy) with online learning. Wire contract: CONTRACT.md.',
+          version: opts.version,
+        },
+      },
+      transform: jsonSchemaTransform,
+      transformObject: jsonSchemaTransformObject,
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  },
+  { name: 'api-docs' },
+);
