@@ -103,6 +103,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     clock,
   });
 
+  const handleError = createErrorHandler(reporter);
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.BODY_LIMIT,
@@ -116,6 +117,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       return child;
     },
     return503OnClosing: true,
+    // A URL the router cannot decode (`/stats/%`) gets the contract's error body too, not fastify's own.
+    frameworkErrors: handleError,
   });
   app.decorate('bandit', bandit);
   app.decorate('config', config);
@@ -123,7 +126,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.setValidatorCompiler(zodValidatorCompiler);
   // Responses are built by our own typed code; validating them again would only cost time.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  app.setErrorHandler(createErrorHandler(reporter));
+  app.setErrorHandler(handleError);
   app.setNotFoundHandler((request) => {
     throw new AppError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
   });
