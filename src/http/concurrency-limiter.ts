@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OverloadedError } from '../errors/app-errors.js';
 import type { AdmissionMetrics } from '../observability/metrics.js';
 
@@ -11,6 +12,26 @@ export interface ConcurrencyLimiterOptions {
   /** What `Retry-After` tells a refused caller. */
   readonly retryAfterS: number;
   readonly metrics?: AdmissionMetrics;
+}
+
+/**
+ * Admission for a route: the slot is taken when the request's headers arrive (before its body is read
+ * or parsed, so a queued or refused request costs almost nothing) and given back when its response is
+ * finished or its connection closes, whichever comes first. `inflight` is then what the process really
+ * holds: requests read and not yet answered.
+ */
+export function admissionHook(limiter: ConcurrencyLimiter) {
+  return async (_request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    let release: (() => void) | null = null;
+    let closed = false;
+    // Listening before waiting in the queue: a client that gives up while queued is noticed too.
+    reply.raw.once('close', () => {
+      closed = true;
+      release?.();
+    });
+    release = await limiter.acquire();
+    if (closed) release();
+  };
 }
 
 /**
@@ -35,22 +56,39 @@ export class ConcurrencyLimiter {
     return this.waiting.length - this.head;
   }
 
-  async run<T>(job: () => Promise<T> | T): Promise<T> {
+  /**
+   * Takes a slot, waiting in the queue when all are taken; throws OverloadedError when the queue is
+   * full too. Returns the function that gives the slot back (call it exactly once).
+   */
+  acquire(): Promise<() => void> {
     if (this.running < this.opts.maxInflight) {
       this.running++;
-    } else {
-      if (this.queued >= this.opts.maxQueue) {
-        this.opts.metrics?.admissionRejected(this.opts.pool);
-        throw new OverloadedError(this.opts.retryAfterS);
-      }
-      // The finishing job hands its slot over, so `running` never dips below the limit in between.
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      return Promise.resolve(this.releaser());
     }
+    if (this.queued >= this.opts.maxQueue) {
+      this.opts.metrics?.admissionRejected(this.opts.pool);
+      return Promise.reject(new OverloadedError(this.opts.retryAfterS));
+    }
+    // The finishing job hands its slot over, so `running` never dips below the limit in between.
+    return new Promise((resolve) => this.waiting.push(() => resolve(this.releaser())));
+  }
+
+  async run<T>(job: () => Promise<T> | T): Promise<T> {
+    const release = await this.acquire();
     try {
       return await job();
     } finally {
-      this.release();
+      release();
     }
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.release();
+    };
   }
 
   private release(): void {

@@ -159,6 +159,35 @@ describe('bounded admission', () => {
     }
   });
 
+  it('gives the slot back when a client disconnects, so abandoned requests do not leak capacity', async () => {
+    const gate = new Gate();
+    const { app } = await testApp(
+      { MAX_INFLIGHT: '1', MAX_QUEUE: '0', METRICS_PROCESS: '0' },
+      { scorer: new GatedScorer(gate) },
+    );
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const send = (user: string, signal?: AbortSignal) =>
+      fetch(`${address}/score/egreedy`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(scoreBody(user)),
+        signal,
+      });
+    const abort = new AbortController();
+    const abandoned = send('a', abort.signal).catch((err: unknown) => err);
+    await until(() => gate.held === 1, 'the first request in the scorer');
+    const refused = await send('b');
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    abort.abort();
+    expect(await abandoned).toBeInstanceOf(Error);
+    await until(async () => (await gauge(app, 'bandit_admission_inflight', 'score')) === 0, 'slot back');
+    const next = send('c');
+    await until(() => gate.held === 2, 'the next request admitted');
+    gate.open();
+    expect((await next).status).toBe(200);
+  });
+
   it('rejects an unusable limit at start, naming the variable', async () => {
     await expect(testApp({ MAX_INFLIGHT: '0' })).rejects.toThrow(/MAX_INFLIGHT/);
   });

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ALL_POLICIES } from '../../policies/policy-spec.js';
 import type { BanditService } from '../../scoring/bandit-service.js';
-import type { ConcurrencyLimiter } from '../concurrency-limiter.js';
+import { admissionHook, type ConcurrencyLimiter } from '../concurrency-limiter.js';
 import { ErrorBody, UserIdParams } from '../schemas/common.js';
 import { StatsResponse } from '../schemas/inspect.js';
 import { RewardRequest, RewardResponse } from '../schemas/reward.js';
@@ -30,11 +30,14 @@ export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
   { bandit, scoreLimiter, rewardLimiter },
 ) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
+  const admitScore = admissionHook(scoreLimiter);
+  const admitReward = admissionHook(rewardLimiter);
   for (const spec of ALL_POLICIES) {
     const tags = [spec.name];
     app.post(
       `/score${spec.routeSuffix}`,
       {
+        onRequest: admitScore,
         schema: {
           tags,
           summary: `Rank candidates with ${spec.name} (d=${spec.d})`,
@@ -42,11 +45,12 @@ export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
           response: { 200: ScoreResponse, ...errors },
         },
       },
-      (request) => scoreLimiter.run(() => bandit.score(spec, request.body)),
+      (request) => bandit.score(spec, request.body),
     );
     app.post(
       `/reward${spec.routeSuffix}`,
       {
+        onRequest: admitReward,
         schema: {
           tags,
           summary: `Learn from a reward (${spec.name}); answers once the update is durable`,
@@ -54,7 +58,7 @@ export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
           response: { 200: RewardResponse, ...errors },
         },
       },
-      (request) => rewardLimiter.run(() => bandit.reward(spec, request.body)),
+      (request) => bandit.reward(spec, request.body),
     );
     app.get(
       `/stats${spec.routeSuffix}/:user_id`,
