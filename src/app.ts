@@ -92,11 +92,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       metrics,
     });
 
+  const rings = new FeatureRings(config.FEATURE_BUFFER_USERS);
+  metrics.watchCache('policy_states', () => states.cachedEntries);
+  metrics.watchCache('decisions', () => decisions.cached);
+  metrics.watchCache('feature_ring_users', () => rings.users);
   const bandit = new BanditService({
     config,
     states,
     decisions,
-    rings: new FeatureRings(config.FEATURE_BUFFER_USERS),
+    rings,
     store,
     scorer,
     random: overrides.random ?? createRandomSource(config.EGREEDY_SEED),

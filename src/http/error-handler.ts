@@ -80,6 +80,10 @@ export function createErrorHandler(reporter: ErrorReporter) {
     if (status >= 500 && body.error === 'internal_error') {
       request.log.error({ err }, 'unexpected failure');
       reporter.capture(err);
+    } else if (body.error === 'overloaded') {
+      // Counted in bandit_overload_rejections_total; a line per refusal would add load when there is
+      // already too much.
+      request.log.debug({ code: body.error }, 'request refused');
     } else if (status >= 500) {
       request.log.warn({ code: body.error, msg_detail: body.message }, 'request failed');
     }

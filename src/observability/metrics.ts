@@ -42,6 +42,7 @@ export class ServiceMetrics implements KernelMetrics, ConsumerMetrics, Admission
   private readonly backendInfo: Gauge<'backend' | 'precision'>;
   private readonly consumerMessages: Counter<'consumer' | 'outcome'>;
   private readonly rejected: Counter<'pool'>;
+  private readonly caches = new Map<string, () => number>();
   private readonly pools = new Map<string, () => { inflight: number; queued: number }>();
 
   constructor(opts: MetricsOptions = {}) {
@@ -104,6 +105,16 @@ export class ServiceMetrics implements KernelMetrics, ConsumerMetrics, Admission
         for (const [pool, levels] of pools) this.set({ pool }, levels().queued);
       },
     });
+    const caches = this.caches;
+    new Gauge({
+      name: 'bandit_cache_entries',
+      help: 'Entries held by each bounded in-memory cache (policy states, decisions, feature rings)',
+      labelNames: ['cache'],
+      registers,
+      collect() {
+        for (const [cache, size] of caches) this.set({ cache }, size());
+      },
+    });
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -136,6 +147,11 @@ export class ServiceMetrics implements KernelMetrics, ConsumerMetrics, Admission
 
   watchAdmission(pool: string, levels: () => { inflight: number; queued: number }): void {
     this.pools.set(pool, levels);
+  }
+
+  /** A bounded cache whose size is read at scrape time. */
+  watchCache(cache: string, size: () => number): void {
+    this.caches.set(cache, size);
   }
 
   get contentType(): string {

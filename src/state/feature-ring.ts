@@ -34,6 +34,10 @@ export class FeatureRings {
     if (ring.length > FEATURE_RING_SIZE) ring.splice(0, ring.length - FEATURE_RING_SIZE);
   }
 
+  get users(): number {
+    return this.rings.size;
+  }
+
   /** Oldest first. */
   items(user: string): readonly FeatureItem[] {
     return this.rings.get(user) ?? [];

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { POLICIES } from '../policies/policy-spec.js';
@@ -28,6 +28,9 @@ export class FileStateStore implements StateStore {
   private readonly revisions = new Map<string, number>();
   private nextRevision = 1;
   private tmpCounter = 0;
+  private dirHandle: FileHandle | null = null;
+  private runningDirSync: Promise<void> | null = null;
+  private nextDirSync: Promise<void> | null = null;
 
   constructor(private readonly opts: FileStoreOptions) {
     mkdirSync(opts.dir, { recursive: true });
@@ -98,14 +101,36 @@ export class FileStateStore implements StateStore {
       await unlink(tmp).catch(() => {});
       throw err;
     }
-    if (this.opts.fsync) {
-      const dir = await open(this.opts.dir, 'r');
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
-    }
+    if (this.opts.fsync) await this.syncDir();
+  }
+
+  /**
+   * Makes every rename done so far durable. Concurrent writers share one directory fsync (group
+   * commit): a sync already running may have started before the caller's rename, so the caller joins
+   * the next one, which starts as soon as the running one ends.
+   */
+  private syncDir(): Promise<void> {
+    if (this.nextDirSync) return this.nextDirSync;
+    if (!this.runningDirSync) return this.startDirSync();
+    const next = this.runningDirSync
+      .catch(() => {})
+      .then(() => {
+        this.nextDirSync = null;
+        return this.startDirSync();
+      });
+    this.nextDirSync = next;
+    return next;
+  }
+
+  private startDirSync(): Promise<void> {
+    const run = (async () => {
+      this.dirHandle ??= await open(this.opts.dir, 'r');
+      await this.dirHandle.sync();
+    })().finally(() => {
+      if (this.runningDirSync === run) this.runningDirSync = null;
+    });
+    this.runningDirSync = run;
+    return run;
   }
 
   async quarantine(key: DocKey, reason: string): Promise<void> {
@@ -133,5 +158,9 @@ export class FileStateStore implements StateStore {
     return true;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.runningDirSync?.catch(() => {});
+    await this.dirHandle?.close();
+    this.dirHandle = null;
+  }
 }

@@ -60,6 +60,10 @@ describe('GET /metrics', () => {
     expect(sample(text, 'bandit_admission_inflight', { pool: 'score' })).toBe(0);
     expect(sample(text, 'bandit_admission_queued', { pool: 'reward' })).toBe(0);
     expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    // The bounded caches report their sizes: one user, two policies scored.
+    expect(sample(text, 'bandit_cache_entries', { cache: 'policy_states' })).toBe(2);
+    expect(sample(text, 'bandit_cache_entries', { cache: 'decisions' })).toBe(3);
+    expect(sample(text, 'bandit_cache_entries', { cache: 'feature_ring_users' })).toBe(1);
   });
 
   it('exposes consumer counters that a consumer module can drive', async () => {
