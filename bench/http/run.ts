@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -115,14 +115,18 @@ async function metricsOf(url: string): Promise<Record<string, number>> {
 }
 
 /**
- * 200k distinct users, each: a score (K = 20) and a reward on each of the three policies, so every
- * user has all three states. RSS is sampled against users seen; the caches must stop it growing.
+ * 200k distinct users, each: a score on each of the three policies (K = 20 on egreedy_v1, 5 on the
+ * others) and a reward, so every user has all three states cached. RSS is sampled against users seen;
+ * the bounded caches must stop it growing.
  */
 async function memoryRun(env: Record<string, string>) {
   return withServer(env, async (server) => {
     const score = scoreBody(MEMORY_USERS, K);
+    const scoreSmall = scoreBody(MEMORY_USERS, 5);
     const reward = rewardBody(MEMORY_USERS);
-    const steps = ['/score/egreedy', '/reward', '/reward/egreedy', '/reward/egreedy/v2'];
+    // Scoring puts all three policy states of the user in the cache; the reward writes its file.
+    const steps = ['/score/egreedy', '/score', '/score/egreedy/v2', '/reward/egreedy'];
+    const bodies = [score, scoreSmall, scoreSmall, reward];
     const total = MEMORY_USERS * steps.length;
     let i = 0;
     const baseline = server.rss();
@@ -144,7 +148,7 @@ async function memoryRun(env: Record<string, string>) {
                 const n = i++;
                 const user = Math.floor(n / steps.length);
                 const step = n % steps.length;
-                return { ...req, path: steps[step]!, body: step === 0 ? score(user) : reward(user) };
+                return { ...req, path: steps[step]!, body: bodies[step]!(user) };
               },
             },
           ],
@@ -186,11 +190,18 @@ async function memoryRun(env: Record<string, string>) {
 async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
   const started = new Date().toISOString();
-  const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? '?', node: process.version };
+  const machine = {
+    cpus: cpus().length,
+    model: cpus()[0]?.model ?? '?',
+    node: process.version,
+    loadavg: loadavg(),
+  };
   process.stdout.write(
-    `# bench/http — ${started}, ${machine.cpus} × ${machine.model}, node ${machine.node}\n\n`,
+    `# bench/http — ${started}, ${machine.cpus} × ${machine.model}, node ${machine.node}, load average ${machine.loadavg.map((l) => l.toFixed(1)).join(' ')}\n\n`,
   );
-  const tables: string[] = [];
+  const tables: string[] = [
+    `Run ${started} on ${machine.cpus} × ${machine.model}, node ${machine.node}; load average at start ${machine.loadavg.map((l) => l.toFixed(1)).join(' ')}.\n`,
+  ];
   const load: Record<string, LoadResult[]> = {};
   let scoreCapacity = Number.NaN;
 
@@ -300,7 +311,7 @@ async function main(): Promise<void> {
     const cachedUsers = Number(env.USER_CACHE_SIZE) / 3;
     const perUserKiB = ((mem.finalMiB - mem.baselineMiB) * 1024) / cachedUsers;
     const text = [
-      `### Memory: ${mem.users} distinct users × (1 score K=${K} + 3 rewards), ${mem.seconds.toFixed(0)} s`,
+      `### Memory: ${mem.users} distinct users × (3 scores, one per policy, + 1 reward), ${mem.seconds.toFixed(0)} s`,
       '',
       `Bounds: ${Object.entries(env)
         .map(([k, v]) => `${k}=${v}`)

@@ -125,16 +125,16 @@ export class BanditService {
       x,
       width,
     });
-    const ts = new Date(t).toISOString();
-    const d = chooser.spec.d;
-    const items: FeatureItem[] = p.ids.map((id, i) => ({
-      ts,
+    // The ring shows the chooser's d of the same rows the journal holds (width ≥ d).
+    this.deps.rings.push(p.user, {
+      ts: new Date(t).toISOString(),
       policy: chooser.spec.name,
       event_id: eventId,
-      candidate_id: id,
-      x: Array.from(p.x.subarray(i * FEATURE_WIDTH, i * FEATURE_WIDTH + d)),
-    }));
-    this.deps.rings.push(p.user, items);
+      ids: p.ids,
+      x,
+      stride: width,
+      d: chooser.spec.d,
+    });
     return eventId;
   }
 
