@@ -30,10 +30,13 @@ export function isAllowedHour(hour: number, w: QuietWindow): boolean {
   return true;
 }
 
+/** Distances closer than this are a tie: floating-point noise in a mean must not pick the side. */
+const TIE = 1e-9;
+
 /**
  * The allowed hour closest to `target` (an hour in [0, 24), possibly fractional) on the 24-hour
- * circle; `target` itself when its rounded hour is allowed. Equally close hours before and after the
- * window: the one after it (the window's end), as a tip delayed past quiet hours rather than sent early.
+ * circle; `target`'s rounded hour when that one is allowed. Equally close hours before and after the
+ * window: the one after `target` (a tip delayed past quiet hours rather than sent before they start).
  * Null when every hour touches the window.
  */
 export function nearestAllowedHour(target: number, w: QuietWindow): number | null {
@@ -41,15 +44,15 @@ export function nearestAllowedHour(target: number, w: QuietWindow): number | nul
   if (isAllowedHour(rounded, w)) return rounded;
   let best: number | null = null;
   let bestDistance = Number.POSITIVE_INFINITY;
-  for (let step = 1; step <= 12; step++) {
-    // Forward first, so that ties go to the later hour.
-    for (const h of [(rounded + step) % 24, (rounded - step + 24) % 24]) {
-      if (!isAllowedHour(h, w)) continue;
-      const d = hourDistance(h, target);
-      if (d < bestDistance - 1e-12) {
-        best = h;
-        bestDistance = d;
-      }
+  let bestIsLater = false;
+  for (let h = 0; h < 24; h++) {
+    if (!isAllowedHour(h, w)) continue;
+    const d = hourDistance(h, target);
+    const later = (((h - target) % 24) + 24) % 24 <= 12;
+    if (d < bestDistance - TIE || (Math.abs(d - bestDistance) <= TIE && later && !bestIsLater)) {
+      best = h;
+      bestDistance = d;
+      bestIsLater = later;
     }
   }
   return best;
