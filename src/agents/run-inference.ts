@@ -40,28 +40,41 @@ export async function runInference<P>(
   log: Logger,
 ): Promise<InferenceResult> {
   const started = performance.now();
-  const base = { agent_id: agent.id, agent_version: agent.version, n_events: req.history.events.length };
+  const base = { agent_id: agent.id, agent_version: agent.version };
+  const nEvents = req.history.events.length;
   let result: InferenceResult;
   let counted = 0;
   try {
     const events = agent.countedEvents(req.history);
     counted = events.length;
     if (counted < agent.minHistory) {
-      result = { ...base, status: 'cold_start', inferred: nullInferred(agent), n_used: counted };
+      result = {
+        ...base,
+        status: 'cold_start',
+        inferred: nullInferred(agent),
+        n_events: nEvents,
+        n_used: counted,
+      };
     } else {
       const raw = await agent.infer({ ...req, events });
       const checked = agent.outputSchema.safeParse(raw);
       if (!checked.success) {
         throw new TypeError(`agent answered outside its output schema: ${checked.error.message}`);
       }
-      result = { ...base, status: 'ok', inferred: checked.data, n_used: counted };
+      result = { ...base, status: 'ok', inferred: checked.data, n_events: nEvents, n_used: counted };
     }
   } catch (err) {
     log.error(
-      { err, ...base, user_id: req.userId, n_used: counted },
+      { err, ...base, user_id: req.userId, n_events: nEvents, n_used: counted },
       'agent inference failed; answering the fallback',
     );
-    result = { ...base, status: 'fallback', inferred: nullInferred(agent), n_used: counted };
+    result = {
+      ...base,
+      status: 'fallback',
+      inferred: nullInferred(agent),
+      n_events: nEvents,
+      n_used: counted,
+    };
   }
   log.info(
     {
