@@ -100,6 +100,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   app.decorate('bandit', bandit);
   app.decorate('config', config);
+  // The contract speaks JSON only; Fastify's built-in text/plain parser would turn a wrong media type
+  // into a confusing 422.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(zodValidatorCompiler);
   // Responses are built by our own typed code; validating them again would only cost time.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));

@@ -121,3 +121,18 @@ describe('/reset (admin)', () => {
     expect(ok.json()).toEqual({ user_id: 'u1', reset: true });
   });
 });
+
+describe('media types', () => {
+  it('a body that is not application/json is 415 unsupported_media_type', async () => {
+    const { app } = await testApp();
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/score',
+        headers: { 'content-type': type },
+        payload: 'x',
+      });
+      expectContractError(res, 415, 'unsupported_media_type');
+    }
+  });
+});
