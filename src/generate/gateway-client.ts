@@ -18,6 +18,8 @@ export interface GatewayClientOptions {
 
 export interface CompletionRequest {
   readonly messages: readonly ChatMessage[];
+  /** The caller's W3C trace context, passed on so the gateway's spans join the same trace. */
+  readonly traceparent?: string | undefined;
   readonly temperature?: number;
   readonly maxTokens?: number;
 }
@@ -78,6 +80,7 @@ export class GatewayClient {
           'content-type': 'application/json',
           accept: 'application/json',
           authorization: `Bearer ${this.opts.apiKey}`,
+          ...(req.traceparent ? { traceparent: req.traceparent } : {}),
         },
         body: JSON.stringify({
           model: this.opts.model,

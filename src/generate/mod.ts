@@ -13,4 +13,4 @@ export {
   type PromptTemplate,
 } from './prompts/mod.js';
 export { extractTips, normalizeTip, type TipCandidate, tipId, toCandidates } from './reply-parser.js';
-export { type GenerateInput, type GenerateResult, TipGenerator } from './tip-generator.js';
+export { type GenerateCall, type GenerateInput, type GenerateResult, TipGenerator } from './tip-generator.js';

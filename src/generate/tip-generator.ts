@@ -11,6 +11,13 @@ export interface GenerateInput {
   readonly prompt_version?: string | undefined;
 }
 
+export interface GenerateCall {
+  /** Aborted when our client goes away: the gateway call is cancelled. */
+  readonly signal?: AbortSignal;
+  /** A valid W3C `traceparent` of the incoming request, forwarded to the gateway. */
+  readonly traceparent?: string | undefined;
+}
+
 export interface GenerateResult {
   readonly user_id: string;
   readonly prompt_version: string;
@@ -29,7 +36,7 @@ export interface TipGeneratorOptions {
 export class TipGenerator {
   constructor(private readonly opts: TipGeneratorOptions) {}
 
-  async generate(input: GenerateInput, signal?: AbortSignal): Promise<GenerateResult> {
+  async generate(input: GenerateInput, call: GenerateCall = {}): Promise<GenerateResult> {
     const version = input.prompt_version ?? this.opts.defaultPromptVersion;
     const prompt = PROMPTS[version];
     if (!prompt) throw ValidationError.at(['body', 'prompt_version'], `unknown prompt version "${version}"`);
@@ -39,8 +46,9 @@ export class TipGenerator {
         messages: prompt.render({ context: input.context, n: input.n }),
         temperature: prompt.temperature,
         maxTokens: prompt.maxTokens,
+        traceparent: call.traceparent,
       },
-      signal,
+      call.signal,
     );
     const candidates = toCandidates(extractTips(completion.content), input.n);
     // Token usage is what the gateway bills; it is logged for every answered call, usable or not.

@@ -81,6 +81,15 @@ describe('POST /generate', () => {
     await expect(testApp({ LITELLM_URL: 'not a url' })).rejects.toThrow(/LITELLM_URL/);
   });
 
+  it('passes a valid traceparent on to the gateway, and nothing else', async () => {
+    const { app, gateway } = await appWithGateway(replyWith('["a tip"]'));
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await app.inject({ method: 'POST', url: '/generate', payload: body(), headers: { traceparent } });
+    await app.inject({ method: 'POST', url: '/generate', payload: body(), headers: { traceparent: 'junk' } });
+    await app.inject({ method: 'POST', url: '/generate', payload: body() });
+    expect(gateway.calls.map((c) => c.headers.traceparent)).toEqual([traceparent, undefined, undefined]);
+  });
+
   it('uses LITELLM_MODEL and asks for n tips', async () => {
     const ok = await appWithGateway(replyWith('["only tip"]'), { LITELLM_MODEL: 'my-alias' });
     const res = await ok.app.inject({ method: 'POST', url: '/generate', payload: body({ n: 1 }) });

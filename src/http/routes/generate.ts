@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ClientGoneError } from '../../generate/gateway-client.js';
 import type { TipGenerator } from '../../generate/tip-generator.js';
+import { traceIdOf } from '../../observability/trace-context.js';
 import { ErrorBody } from '../schemas/common.js';
 import { GenerateRequest, GenerateResponse } from '../schemas/generate.js';
 
@@ -32,7 +33,13 @@ export const generateRoutes: FastifyPluginAsync<{ tips: TipGenerator }> = async 
       };
       reply.raw.once('close', onClose);
       try {
-        return await tips.generate(request.body, gone.signal);
+        const traceparent = request.headers.traceparent;
+        return await tips.generate(request.body, {
+          signal: gone.signal,
+          // Only a well-formed trace context is passed on; anything else stays at our edge.
+          traceparent:
+            typeof traceparent === 'string' && traceIdOf(traceparent) ? traceparent.trim() : undefined,
+        });
       } catch (err) {
         if (!(err instanceof ClientGoneError)) throw err;
         request.log.info({ user_id: request.body.user_id }, 'client went away; gateway call cancelled');
