@@ -1,20 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { logCapture } from '../helpers/log-capture.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { scoreBody, testApp } from '../helpers/test-app.js';
-
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
-      cb();
-    },
-  });
-  return { lines, stream };
-}
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
@@ -23,7 +12,7 @@ describe('log lines of a request', () => {
     const dir = tempDir();
     // A corrupt file makes the state module log at error level while it handles the request.
     writeFileSync(join(dir, 'u9.json'), 'not json');
-    const log = capture();
+    const log = logCapture();
     const { app } = await testApp({ STATE_DIR: dir, LOG_LEVEL: 'info' }, { logDestination: log.stream });
     const res = await app.inject({
       method: 'POST',
@@ -38,7 +27,7 @@ describe('log lines of a request', () => {
   });
 
   it('carry a request id when there is no traceparent', async () => {
-    const log = capture();
+    const log = logCapture();
     const { app } = await testApp({ LOG_LEVEL: 'info' }, { logDestination: log.stream });
     await app.inject({ method: 'GET', url: '/stats/u1' });
     const reqLines = log.lines.filter(

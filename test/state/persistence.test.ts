@@ -1,24 +1,13 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { logCapture } from '../helpers/log-capture.js';
 import { numpy } from '../helpers/numpy.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { CANDIDATES, scoreBody, testApp } from '../helpers/test-app.js';
 
 const T0 = Date.parse('2026-03-20T00:00:00Z');
-
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
-      cb();
-    },
-  });
-  return { lines, stream };
-}
 
 describe('durable per-user state on disk', () => {
   it('1,000 rewards by value survive a restart and θ matches numpy to 1e-9', async () => {
@@ -121,7 +110,7 @@ describe('durable per-user state on disk', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'u1.json'), '{"schema": 1, "A": [[1, 2');
     writeFileSync(join(dir, 'u1_egreedy.json'), JSON.stringify({ schema: 1, policy: 'egreedy_v1', d: 3 }));
-    const log = capture();
+    const log = logCapture();
     const { app } = await testApp({ STATE_DIR: dir, LOG_LEVEL: 'info' }, { logDestination: log.stream });
     for (const url of ['/stats/u1', '/stats/egreedy/u1']) {
       const res = await app.inject({ method: 'GET', url });
