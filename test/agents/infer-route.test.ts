@@ -1,8 +1,8 @@
-import type { DestinationStream } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Agent } from '../../src/agents/agent.js';
 import { AgentRegistry, builtInAgents } from '../../src/agents/agent-registry.js';
+import { logCapture } from '../helpers/log-capture.js';
 import { testApp } from '../helpers/test-app.js';
 
 type Kind = 'shown' | 'accepted' | 'dismissed' | 'done';
@@ -210,31 +210,13 @@ describe('the inference framework', () => {
     infer: () => ({ a: 'not a number', b: 'x' }),
   } as unknown as Agent;
 
-  function logSink() {
-    let out = '';
-    const dest: DestinationStream = {
-      write: (s: string) => {
-        out += s;
-      },
-    };
-    return {
-      dest,
-      lines: () =>
-        out
-          .trim()
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l)),
-    };
-  }
-
   it('answers fallback with nulls and logs an error when an agent throws or answers nonsense; never a 500', async () => {
-    const logs = logSink();
+    const logs = logCapture();
     const { app } = await testApp(
       { LOG_LEVEL: 'info' },
       {
         agents: new AgentRegistry([...builtInAgents(), throwing, rejecting, wrongShape]),
-        logDestination: logs.dest,
+        logDestination: logs.stream,
       },
     );
     for (const id of ['throws', 'rejects', 'wrong_shape']) {
@@ -253,14 +235,13 @@ describe('the inference framework', () => {
     const ok = await app.inject(infer({ history: at(['09:00', '09:00', '09:00', '09:00', '09:00']) }));
     expect(ok.json().status).toBe('ok');
 
-    const lines = logs.lines();
-    const errors = lines.filter((l) => l.level === 'error');
-    expect(errors.map((l) => l.agent_id)).toEqual(['throws', 'rejects', 'wrong_shape']);
-    expect(errors[0].err.message).toBe('agent bug: index out of range');
-    expect(errors[0].user_id).toBe('u1');
+    const lines = logs.lines;
+    const errors = lines.filter((l) => l['level'] === 'error');
+    expect(errors.map((l) => l['agent_id'])).toEqual(['throws', 'rejects', 'wrong_shape']);
+    expect(errors[0]).toMatchObject({ user_id: 'u1', err: { message: 'agent bug: index out of range' } });
     // One structured line per inference, whatever its status.
-    const summaries = lines.filter((l) => l.msg === 'agent inference');
-    expect(summaries.map((l) => [l.agent_id, l.status])).toEqual([
+    const summaries = lines.filter((l) => l['msg'] === 'agent inference');
+    expect(summaries.map((l) => [l['agent_id'], l['status']])).toEqual([
       ['throws', 'fallback'],
       ['rejects', 'fallback'],
       ['wrong_shape', 'fallback'],
