@@ -77,10 +77,10 @@ export class OffPolicyEvaluator {
 
   finish(): EvaluationResult {
     this.settleBefore(Number.POSITIVE_INFINITY);
+    const configuredLogger = this.win.policies?.[0];
     const rows = [...this.acc.entries()].map(([policy, a]) => ({
       policy,
-      role:
-        a.shadowed === 0 ? ('logging' as const) : a.chose === 0 ? ('shadow' as const) : ('mixed' as const),
+      role: roleOf(a.chose, a.shadowed, policy === configuredLogger),
       ...a.est.result(),
     }));
     return { rows, decisions: this.settled, awaiting_reward: this.awaiting };
