@@ -99,7 +99,14 @@ export class FileDecisionLog implements DecisionLogSink {
     if (this.current?.file === file) return this.current.fh;
     await this.current?.fh.close();
     this.current = null;
-    const fh = await open(join(this.opts.dir, file), 'a');
+    const fh = await open(join(this.opts.dir, file), 'a+');
+    // A crash may have left a torn last line: end it, or the next line would be glued to it and lost too.
+    const { size } = await fh.stat();
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await fh.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) await fh.write('\n');
+    }
     this.current = { file, fh };
     return fh;
   }
