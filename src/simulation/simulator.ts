@@ -12,8 +12,6 @@ export interface SimulationOptions {
   /** Candidates per round. */
   readonly k: number;
   readonly seed: number;
-  /** The service's EGREEDY_EPSILON: an ε-greedy policy's value is its exploring distribution's. */
-  readonly epsilon: number;
   /** Cumulative-regret points kept per policy (the series is thinned to this many). */
   readonly points?: number;
   readonly onRound?: (done: number) => void;
@@ -38,6 +36,7 @@ export interface PolicyOutcome {
 
 export interface SimulationResult {
   readonly rounds: number;
+  readonly epsilon: number;
   readonly active: PolicyName;
   readonly outcomes: PolicyOutcome[];
   readonly series: RegretPoint[];
@@ -67,7 +66,12 @@ const START_MS = Date.parse('2026-11-02T06:00:00Z');
 export async function simulate(o: SimulationOptions): Promise<SimulationResult> {
   const random = createRandomSource(o.seed);
   const users = makeUsers(random, o.users);
-  const eps = (p: string) => (p.startsWith('egreedy') ? o.epsilon : 0);
+  // The service's ε (an ε-greedy policy's value is its exploring distribution's), as /stats reports it.
+  const stats = (await o.transport('GET', `/stats/egreedy/${users[0]!.id}`)) as {
+    params: { epsilon: number };
+  };
+  const epsilon = stats.params.epsilon;
+  const eps = (p: string) => (p.startsWith('egreedy') ? epsilon : 0);
   const acc = new Map<
     string,
     { role: PolicyOutcome['role']; regret: number; first: number; value: number }
@@ -133,6 +137,7 @@ export async function simulate(o: SimulationOptions): Promise<SimulationResult> 
   }));
   return {
     rounds: o.rounds,
+    epsilon,
     active: active ?? 'egreedy_v1',
     outcomes,
     series,

@@ -21,7 +21,6 @@ describe('the simulator against the real service (in-process HTTP)', () => {
       users: 10,
       k: 5,
       seed: 11,
-      epsilon: 0.1,
     });
     const lin = r.outcomes.find((o) => o.policy === 'linucb_v1')!;
     const rnd = r.outcomes.find((o) => o.policy === 'uniform_random')!;
