@@ -37,9 +37,12 @@ export interface EvaluationResult {
  */
 const REORDER_SLACK_MS = 5 * 60_000;
 
+/** What a decision's settlement needs, without its candidates and q (K can be 1000). */
 interface Pending {
-  readonly d: DecisionRecord;
   readonly t: number;
+  readonly chosen: string;
+  readonly policy: PolicyName;
+  readonly shadows: readonly (readonly [PolicyName, ShadowParts])[];
   reward: number | null;
 }
 
@@ -65,12 +68,12 @@ export class OffPolicyEvaluator {
     const t = Date.parse(record.ts);
     if (record.type === 'decision') {
       if (t >= this.win.fromMs && t <= this.win.toMs && !this.pending.has(record.event_id)) {
-        this.pending.set(record.event_id, { d: record, t, reward: null });
+        this.pending.set(record.event_id, compact(record, t));
       }
     } else {
       const p = this.pending.get(record.event_id);
       // Only the logged candidate's reward speaks for the decision; a repeat keeps the first value.
-      if (p && p.reward === null && record.candidate_id === p.d.chosen_id) p.reward = record.reward;
+      if (p && p.reward === null && record.candidate_id === p.chosen) p.reward = record.reward;
     }
     this.settleBefore(t - this.win.windowMs - REORDER_SLACK_MS);
   }
@@ -105,16 +108,13 @@ export class OffPolicyEvaluator {
       r = 0;
     }
     this.settled++;
-    const d = p.d;
-    const logger = this.accumulator(d.policy);
+    const logger = this.accumulator(p.policy);
     logger.chose++;
     logger.est.push({ w: 1, r, dr: r });
-    const loggedIdx = d.candidates.indexOf(d.chosen_id);
-    for (const [name, s] of Object.entries(d.shadows) as [PolicyName, ShadowEntry][]) {
-      if (name === d.policy) continue;
+    for (const [name, parts] of p.shadows) {
       const a = this.accumulator(name);
       a.shadowed++;
-      a.est.push(shadowTerm(d, loggedIdx, s, r));
+      a.est.push(shadowTerm(parts, r));
     }
   }
 
@@ -135,17 +135,41 @@ function roleOf(chose: number, shadowed: number, configuredLogger: boolean): Pol
   return configuredLogger ? 'logging' : 'shadow';
 }
 
+function compact(d: DecisionRecord, t: number): Pending {
+  const loggedIdx = d.candidates.indexOf(d.chosen_id);
+  const shadows = (Object.entries(d.shadows) as [PolicyName, ShadowEntry][])
+    .filter(([name]) => name !== d.policy)
+    .map(([name, s]) => [name, shadowParts(d, loggedIdx, s)] as const);
+  return { t, chosen: d.chosen_id, policy: d.policy, shadows, reward: null };
+}
+
+/** A shadow's share of one decision before its reward is known. */
+export interface ShadowParts {
+  /** π/p of the logged candidate. */
+  readonly w: number;
+  /** Σ_a π(a)·q(a): the shadow's expected reward under the logging policy's estimates. */
+  readonly expected: number;
+  /** q of the logged candidate. */
+  readonly qLogged: number;
+}
+
 /**
- * The doubly robust term of a shadow: its expected reward under the logging policy's estimates q
- * (ε-greedy spreads ε/K over every candidate, the rest on its greedy choice), corrected by the
- * importance-weighted residual of the logged candidate.
+ * A shadow's expected reward under the logging policy's estimates q (ε-greedy spreads ε/K over every
+ * candidate, the rest on its greedy choice; LinUCB puts all on its choice), and its importance weight.
  */
-export function shadowTerm(d: DecisionRecord, loggedIdx: number, s: ShadowEntry, r: number): PolicyTerm {
-  const w = s.p_chosen / d.propensity;
+export function shadowParts(d: DecisionRecord, loggedIdx: number, s: ShadowEntry): ShadowParts {
   const k = d.q.length;
-  let qSum = 0;
-  for (const v of d.q) qSum += v;
   const greedy = d.q[d.candidates.indexOf(s.chosen_id)]!;
-  const expected = s.epsilon > 0 ? (s.epsilon / k) * qSum + (1 - s.epsilon) * greedy : greedy;
-  return { w, r, dr: expected + w * (r - d.q[loggedIdx]!) };
+  let expected = greedy;
+  if (s.epsilon > 0) {
+    let qSum = 0;
+    for (const v of d.q) qSum += v;
+    expected = (s.epsilon / k) * qSum + (1 - s.epsilon) * greedy;
+  }
+  return { w: s.p_chosen / d.propensity, expected, qLogged: d.q[loggedIdx]! };
+}
+
+/** The doubly robust term: the model's expectation corrected by the weighted residual of the logged candidate. */
+export function shadowTerm(parts: ShadowParts, r: number): PolicyTerm {
+  return { w: parts.w, r, dr: parts.expected + parts.w * (r - parts.qLogged) };
 }

@@ -14,6 +14,8 @@ export {
   type EvaluationWindow,
   OffPolicyEvaluator,
   type PolicyEstimate,
+  type ShadowParts,
+  shadowParts,
   shadowTerm,
 } from './evaluator.js';
 export { logFiles, type ReadStats, readDecisionLog } from './log-reader.js';
