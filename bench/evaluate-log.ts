@@ -85,7 +85,7 @@ for (const n of SIZES) {
         windowMs: WINDOW_MS,
         nowMs: START + n * STEP_MS + 2 * WINDOW_MS,
       },
-      (read, total) => {
+      (_read, total) => {
         bytes = total;
         // Collecting first makes this the live heap (what the evaluator holds), not uncollected garbage.
         gc?.();
