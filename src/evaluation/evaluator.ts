@@ -64,6 +64,11 @@ export class OffPolicyEvaluator {
     for (const p of win.policies ?? []) this.accumulator(p);
   }
 
+  /** Decisions held while their reward window is open: what the evaluator's memory grows with. */
+  get held(): number {
+    return this.pending.size;
+  }
+
   add(record: LogRecord): void {
     const t = Date.parse(record.ts);
     if (record.type === 'decision') {

@@ -218,3 +218,26 @@ describe('GET /evaluation', () => {
     expect(bad.statusCode).toBe(422);
   });
 });
+
+describe('POST /recommend rewards sent at the same time', () => {
+  it('applies the same reward sent twice concurrently once to each participating policy', async () => {
+    const { app } = await testApp();
+    const rec = (
+      await app.inject({
+        method: 'POST',
+        url: '/recommend',
+        payload: scoreBody('u1', { profile_features: PROFILE }),
+      })
+    ).json();
+    const payload = { user_id: 'u1', reward: 1, event_id: rec.event_id, candidate_id: rec.chosen.id };
+    const answers = await Promise.all([
+      app.inject({ method: 'POST', url: '/reward', payload }),
+      app.inject({ method: 'POST', url: '/reward', payload }),
+      app.inject({ method: 'POST', url: '/reward/egreedy/v2', payload }),
+    ]);
+    expect(answers.map((a) => a.json().applied).filter(Boolean)).toHaveLength(1);
+    for (const url of ['/stats/u1', '/stats/egreedy/u1', '/stats/egreedy/v2/u1']) {
+      expect((await app.inject({ method: 'GET', url })).json().n_updates, url).toBe(1);
+    }
+  });
+});
