@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { AgentRegistry, builtInAgents } from './agents/mod.js';
 import type { Config } from './config/env.js';
 import { AppError } from './errors/app-errors.js';
+import { type DecisionLogSink, FileDecisionLog } from './evaluation/decision-log.js';
 import { GatewayClient, TipGenerator } from './generate/mod.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { gracefulClose } from './http/plugins/graceful-close.js';
@@ -11,6 +13,7 @@ import { requestContext } from './http/plugins/request-context.js';
 import { agentRoutes } from './http/routes/agents.js';
 import { generateRoutes } from './http/routes/generate.js';
 import { healthRoutes } from './http/routes/health.js';
+import { recommendRoutes } from './http/routes/recommend.js';
 import { scoringRoutes } from './http/routes/scoring.js';
 import { userRoutes } from './http/routes/users.js';
 import type { ConsumerHealth, HealthResponse } from './http/schemas/inspect.js';
@@ -20,6 +23,7 @@ import { createErrorReporter } from './observability/sentry.js';
 import { createTraceStore, traceIdOf } from './observability/trace-context.js';
 import { createRandomSource, type RandomSource } from './policies/random.js';
 import { BanditService } from './scoring/bandit-service.js';
+import { RecommendService } from './scoring/recommend-service.js';
 import { ReferenceScorer } from './scoring/reference-scorer.js';
 import type { Scorer } from './scoring/scorer.js';
 import { DecisionJournal } from './state/decision-journal.js';
@@ -38,6 +42,8 @@ export interface AppOverrides {
   readonly store?: StateStore;
   /** Context-inference agents; the built-in ones when omitted. */
   readonly agents?: AgentRegistry;
+  /** Replaces the decision log's file sink (e.g. with a fan-out that also publishes to NATS). */
+  readonly decisionLog?: DecisionLogSink;
 }
 
 declare module 'fastify' {
@@ -79,6 +85,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const scorer = overrides.scorer ?? new ReferenceScorer(config.LINUCB_ALPHA);
   log.info({ backend: scorer.backend, precision: scorer.precision }, 'scoring backend selected');
 
+  const decisionLogDir = join(config.STATE_DIR, 'decisions');
+  const decisionLog = config.DECISION_LOG
+    ? (overrides.decisionLog ?? new FileDecisionLog({ dir: decisionLogDir, fsync: config.FSYNC }))
+    : null;
   const bandit = new BanditService({
     config,
     states,
@@ -87,6 +97,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     store,
     scorer,
     random: overrides.random ?? createRandomSource(config.EGREEDY_SEED),
+    clock,
+    decisionLog: decisionLog ?? undefined,
+  });
+  const recommender = new RecommendService({
+    bandit,
+    active: config.ACTIVE_POLICY,
+    shadows: config.SHADOW_POLICIES,
+    epsilon: config.EGREEDY_EPSILON,
+    log: decisionLog,
     clock,
   });
 
@@ -120,6 +139,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(requestContext, { traces });
   await app.register(gracefulClose);
   await app.register(scoringRoutes, { bandit });
+  await app.register(recommendRoutes, {
+    recommender,
+    logDir: decisionLogDir,
+    windowMs: config.REWARD_WINDOW_S * 1000,
+    policies: [config.ACTIVE_POLICY, ...config.SHADOW_POLICIES],
+    clock,
+  });
   await app.register(userRoutes, { bandit, adminToken: config.ADMIN_TOKEN });
   const gateway = new GatewayClient({
     baseUrl: config.LITELLM_URL,
@@ -144,6 +170,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.addHook('onClose', async () => {
     await states.flush();
     await decisions.close();
+    await decisionLog?.close();
     await scorer.close();
     await store.close();
     await reporter.close();
