@@ -9,6 +9,7 @@ export async function connectUntilStopped(
   url: string,
   log: Logger,
   stopped: () => boolean,
+  onLink: (up: boolean) => void = () => {},
 ): Promise<NatsConnection | null> {
   for (let attempt = 0; !stopped(); attempt++) {
     try {
@@ -19,7 +20,8 @@ export async function connectUntilStopped(
         reconnectTimeWait: 500,
       });
       log.info({ server: nc.getServer() }, 'nats connected');
-      void logStatus(nc, log);
+      onLink(true);
+      void watchStatus(nc, log, onLink);
       return nc;
     } catch (err) {
       if (attempt === 0 || attempt % 20 === 0) log.warn({ err, attempt }, 'nats not reachable yet; retrying');
@@ -29,9 +31,15 @@ export async function connectUntilStopped(
   return null;
 }
 
-async function logStatus(nc: NatsConnection, log: Logger): Promise<void> {
+async function watchStatus(nc: NatsConnection, log: Logger, onLink: (up: boolean) => void): Promise<void> {
   for await (const s of nc.status()) {
-    if (s.type === 'disconnect' || s.type === 'error') log.warn({ nats: s }, 'nats connection status');
-    else if (s.type === 'reconnect') log.info({ nats: s }, 'nats reconnected');
+    if (s.type === 'disconnect') {
+      onLink(false);
+      log.warn({ nats: s }, 'nats disconnected; reconnecting');
+    } else if (s.type === 'reconnect') {
+      onLink(true);
+      log.info({ nats: s }, 'nats reconnected');
+    } else if (s.type === 'error') log.warn({ nats: s }, 'nats connection error');
   }
+  onLink(false);
 }

@@ -54,12 +54,19 @@ export class ConsumeLoop {
     this.js = js;
     let failures = 0;
     while (!this.stopping && !isClosed()) {
+      let started = false;
+      let reason: unknown;
       try {
         await ensureTopology(jsm, this.opts.consumer, this.opts.settings, log);
         const consumer = await js.consumers.get(this.stream, this.durable);
-        const messages = await consumer.consume({ max_messages: this.opts.prefetch });
+        // Abort rather than wait on a deleted consumer or stream: the next round re-creates them.
+        const messages = await consumer.consume({
+          max_messages: this.opts.prefetch,
+          abort_on_missing_resource: true,
+        });
         this.messages = messages;
         if (this.stopping) await messages.close();
+        started = true;
         this.counters.running = true;
         failures = 0;
         log.info({ consumer: this.durable, stream: this.stream }, 'consumer running');
@@ -71,16 +78,17 @@ export class ConsumeLoop {
           }
           await this.handOff(m);
         }
-        const reason = await messages.closed();
-        if (!this.stopping)
-          log.warn({ consumer: this.durable, err: reason }, 'consume iterator ended; restarting');
+        reason = await messages.closed();
       } catch (err) {
-        failures++;
-        if (!this.stopping && !isClosed())
-          log.warn({ consumer: this.durable, err, failures }, 'consumer not running; retrying');
+        reason = err;
+        if (!started) failures++;
       } finally {
         this.counters.running = false;
         this.messages = null;
+      }
+      if (!this.stopping && !isClosed()) {
+        if (started) log.warn({ consumer: this.durable, err: reason }, 'consume loop ended; restarting');
+        else log.warn({ consumer: this.durable, err: reason, failures }, 'consumer not running; retrying');
       }
       await this.drainInflight();
       if (!this.stopping && !isClosed())

@@ -75,10 +75,18 @@ export function startNats(opts: NatsOptions, deps: NatsDeps): NatsRuntime {
   };
   let stopping = false;
   let nc: NatsConnection | null = null;
+  let linkUp = false;
 
   const supervise = async () => {
     while (!stopping) {
-      const conn = await connectUntilStopped(opts.url, log, () => stopping);
+      const conn = await connectUntilStopped(
+        opts.url,
+        log,
+        () => stopping,
+        (up) => {
+          linkUp = up;
+        },
+      );
       if (!conn) return;
       if (stopping) {
         await conn.close().catch(() => undefined);
@@ -114,11 +122,13 @@ export function startNats(opts: NatsOptions, deps: NatsDeps): NatsRuntime {
   };
   const supervisor = supervise();
 
+  // A consumer whose connection is down is not running, even though its loop waits to resume.
+  const shown = (c: ConsumerCounters): ConsumerCounters => ({ ...c, running: c.running && linkUp });
   return {
     health: () => ({
       enabled: true,
-      connected: nc !== null && !nc.isClosed() && !nc.isDraining(),
-      consumers: { signals: loops.signals.counters, feedback: loops.feedback.counters },
+      connected: linkUp,
+      consumers: { signals: shown(loops.signals.counters), feedback: shown(loops.feedback.counters) },
     }),
     connection: () => nc,
     close: async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { testClient } from '../helpers/nats-client.js';
+import { testClient, waitFor } from '../helpers/nats-client.js';
 import { startNatsServer } from '../helpers/nats-server.js';
 import { health, natsApp } from './nats-app.js';
 
@@ -53,5 +53,28 @@ describe('JetStream topology', () => {
     expect((await jsm.streams.info('signals')).config.max_msgs).toBe(1234);
     expect((await jsm.consumers.info('feedback', 'feature-pipeline-feedback')).config.max_deliver).toBe(3);
     expect((await jsm.consumers.info('signals', 'feature-pipeline-signals')).config.max_deliver).toBe(3);
+  });
+
+  it('restarts the consume loop and re-creates a durable deleted under it', async () => {
+    const server = await startNatsServer();
+    const { app, logs } = await natsApp(server.url);
+    const { jsm, publish } = await testClient(server.url);
+
+    await jsm.consumers.delete('signals', 'feature-pipeline-signals');
+    await waitFor('the durable re-created', async () => {
+      const info = await jsm.consumers.info('signals', 'feature-pipeline-signals').catch(() => null);
+      return info !== null && (await health(app)).nats.consumers.signals.running;
+    });
+    await publish('signals.task.synced', { user_id: 'u1', ts: '2026-11-24T10:00:00Z', task_count: 2 });
+    await waitFor(
+      'handled after the restart',
+      async () => (await health(app)).nats.consumers.signals.processed === 1,
+    );
+    expect(
+      logs
+        .lines()
+        .some((l) => l.msg === 'consume loop ended; restarting' && l.consumer === 'feature-pipeline-signals'),
+    ).toBe(true);
+    expect(logs.lines().filter((l) => l.msg === 'durable consumer created')).toHaveLength(3);
   });
 });
