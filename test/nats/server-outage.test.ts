@@ -79,7 +79,7 @@ describe('nats-server killed and restarted mid-stream', () => {
     expect(counts.lost).toBe(0);
   }, 120_000);
 
-  it('long outage (30 s, past the client iterator giving up): consumers restart, none lost', async () => {
+  it('long outage (30 s, past the ~20 s a default client keeps trying): consumers resume, none lost', async () => {
     const { counts, during } = await runOutage(30_000);
     expect(counts.published).toBe(N);
     expect(counts.handled).toBe(N);
