@@ -70,14 +70,8 @@ export class ConsumeLoop {
         this.counters.running = true;
         failures = 0;
         log.info({ consumer: this.durable, stream: this.stream }, 'consumer running');
-        for await (const m of messages) {
-          if (this.stopping) {
-            // Prefetched but not started: hand it back at once rather than after ack_wait.
-            m.nak();
-            continue;
-          }
-          await this.handOff(m);
-        }
+        // On stop the iterator still yields what was delivered before it closed; those are handled too.
+        for await (const m of messages) await this.handOff(m);
         reason = await messages.closed();
       } catch (err) {
         reason = err;
@@ -97,11 +91,22 @@ export class ConsumeLoop {
     await this.drainInflight();
   }
 
-  /** Stops pulling; resolves when every message already started has been acked, nak'ed or dead-lettered. */
+  /**
+   * Stops pulling and finishes what was delivered: the pull subscription is drained (unsubscribed, then
+   * a round trip, so that every message the server sent before it saw the unsubscribe still arrives),
+   * each of those is handled and acked, and only then does the iterator end. Resolves when every
+   * message has its verdict; the connection stays usable for the acks until the caller drains it.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    await this.messages?.close().catch(() => undefined);
+    const messages = this.messages;
+    if (messages) {
+      // The client has no public drain for one consumer: drain its subscription, when it is there.
+      const sub = (messages as unknown as { sub?: { drain?: () => Promise<void> } }).sub;
+      await sub?.drain?.().catch(() => undefined);
+      await messages.close().catch(() => undefined);
+    }
     await this.drainInflight();
   }
 
@@ -123,7 +128,12 @@ export class ConsumeLoop {
   /** Runs the message beside others, waiting first while `concurrency` are in flight. */
   private async handOff(m: JsMsg): Promise<void> {
     while (this.inflight.size >= this.opts.concurrency) await Promise.race(this.inflight);
-    const p = this.process(m).finally(() => this.inflight.delete(p));
+    const p = this.process(m)
+      .catch((err: unknown) => {
+        // Acking on a connection that closed under us: the server redelivers, and effects are idempotent.
+        this.opts.log.error({ err, subject: m.subject, stream_seq: m.seq }, 'message left without a verdict');
+      })
+      .finally(() => this.inflight.delete(p));
     this.inflight.add(p);
   }
 
@@ -178,7 +188,11 @@ export class ConsumeLoop {
       });
     } catch (dlErr) {
       // Not terminated: the server's max-deliveries advisory names it, and the backstop dead-letters it.
-      m.nak();
+      try {
+        m.nak();
+      } catch {
+        // Gone with the connection: the server times the delivery out, with the same advisory.
+      }
       log.error(
         { ...at, err, dead_letter_err: dlErr },
         'message failed at its last delivery; dead letter not stored',
