@@ -1,18 +1,13 @@
-import type { DestinationStream } from 'pino';
+import { Writable } from 'node:stream';
 
-/** A pino destination that keeps every JSON line, for tests that read the logs back. */
-export function logCapture(): DestinationStream & { lines(): Record<string, unknown>[] } {
-  const raw: string[] = [];
-  return {
-    write(s: string) {
-      raw.push(s);
+/** A pino destination that parses every line back, for tests that assert on what was logged. */
+export function logCapture(): { lines: Record<string, unknown>[]; stream: Writable } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
+      cb();
     },
-    lines: () =>
-      raw.flatMap((s) =>
-        s
-          .split('\n')
-          .filter((l) => l.trim() !== '')
-          .map((l) => JSON.parse(l)),
-      ),
-  };
+  });
+  return { lines, stream };
 }

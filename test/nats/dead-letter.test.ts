@@ -51,7 +51,7 @@ describe('dead-lettering', () => {
     // Terminated: nothing pending, nothing waiting for an ack, nothing redelivered later.
     expect(await consumerSettled(client.jsm, 'signals', 'feature-pipeline-signals')).toBe(true);
     expect(await consumerSettled(client.jsm, 'feedback', 'feature-pipeline-feedback')).toBe(true);
-    const failed = logs.lines().filter((l) => l.msg === 'message failed; nak for redelivery');
+    const failed = logs.lines.filter((l) => l.msg === 'message failed; nak for redelivery');
     expect(failed).toHaveLength(6);
     expect(
       failed
@@ -77,7 +77,7 @@ describe('dead-lettering', () => {
     expect(letter.header.get('Oo-Delivery-Count')).toBe('2');
     expect(letter.string()).toBe('{"user_id": "u1"}');
     expect(
-      logs.lines().some((l) => l.msg === 'message failed at its last delivery; dead letter not stored'),
+      logs.lines.some((l) => l.msg === 'message failed at its last delivery; dead letter not stored'),
     ).toBe(true);
     expect((await health(app)).nats.consumers.signals).toMatchObject({ errors: 2, dead_lettered: 0 });
   });

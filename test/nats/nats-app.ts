@@ -9,7 +9,7 @@ export async function natsApp(url: string, env: Partial<Record<keyof Config, str
   const logs = logCapture();
   const t = await testApp(
     { NATS_URL: url, LOG_LEVEL: 'info', NATS_NAK_DELAY_MS: '50', ...env },
-    { logDestination: logs },
+    { logDestination: logs.stream },
   );
   await waitFor('both consumers running', async () => {
     const h = await health(t.app);

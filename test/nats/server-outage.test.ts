@@ -49,11 +49,9 @@ async function runOutage(outageMs: number) {
     (await client.jsm.streams.info('signals')).state.messages +
     (await client.jsm.streams.info('feedback')).state.messages;
   const h = (await health(app)).nats.consumers;
-  const restarts = logs
-    .lines()
-    .filter(
-      (l) => l.msg === 'consume loop ended; restarting' || l.msg === 'consumer not running; retrying',
-    ).length;
+  const restarts = logs.lines.filter(
+    (l) => l.msg === 'consume loop ended; restarting' || l.msg === 'consumer not running; retrying',
+  ).length;
   const counts = {
     outage_ms: downMs,
     published,

@@ -97,9 +97,9 @@ describe('JetStream subjects', () => {
     const twinStats = (await app.inject({ method: 'GET', url: '/stats/egreedy/u8' })).json();
     expect((await stats()).theta).toEqual(twinStats.theta);
 
-    const handled = logs
-      .lines()
-      .filter((l) => l.msg === 'message handled' && l.subject === 'feedback.reward.egreedy_v1');
+    const handled = logs.lines.filter(
+      (l) => l.msg === 'message handled' && l.subject === 'feedback.reward.egreedy_v1',
+    );
     expect(handled.map((l) => l.outcome)).toEqual(['applied', 'duplicate']);
     expect(handled[0]!.trace_id).toBe(TRACE);
     expect(handled[1]!.trace_id).toBeUndefined();
@@ -166,7 +166,7 @@ describe('JetStream subjects', () => {
       const h = (await health(app)).nats.consumers;
       return h.signals.processed === 2 && h.feedback.processed === 1;
     });
-    const lines = logs.lines();
+    const lines = logs.lines;
     expect(lines.find((l) => l.msg === 'tip feedback')).toMatchObject({
       user: 'u1',
       tip_id: 'tip-9',

@@ -71,10 +71,10 @@ describe('JetStream topology', () => {
       async () => (await health(app)).nats.consumers.signals.processed === 1,
     );
     expect(
-      logs
-        .lines()
-        .some((l) => l.msg === 'consume loop ended; restarting' && l.consumer === 'feature-pipeline-signals'),
+      logs.lines.some(
+        (l) => l.msg === 'consume loop ended; restarting' && l.consumer === 'feature-pipeline-signals',
+      ),
     ).toBe(true);
-    expect(logs.lines().filter((l) => l.msg === 'durable consumer created')).toHaveLength(3);
+    expect(logs.lines.filter((l) => l.msg === 'durable consumer created')).toHaveLength(3);
   });
 });
