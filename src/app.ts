@@ -96,6 +96,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         maxDeliver: config.NATS_MAX_DELIVER,
         ackWaitMs: config.NATS_ACK_WAIT_S * 1000,
         nakDelayMs: config.NATS_NAK_DELAY_MS,
+        concurrency: config.NATS_CONCURRENCY,
       },
       { bandit, store, traces, log, clock },
     );

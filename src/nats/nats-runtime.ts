@@ -55,8 +55,9 @@ export function startNats(opts: NatsOptions, deps: NatsDeps): NatsRuntime {
   const common = {
     settings,
     nakDelayMs: opts.nakDelayMs,
-    prefetch: opts.prefetch ?? 16,
     concurrency: opts.concurrency ?? 8,
+    // Enough pulled ahead to keep every handler busy, few enough to be handled long before ack_wait.
+    prefetch: opts.prefetch ?? 2 * (opts.concurrency ?? 8),
     traces: deps.traces,
     log,
     clock: deps.clock,
