@@ -61,7 +61,8 @@ async function deadLetterFromStream(
       streamSeq: adv.stream_seq,
       consumer: adv.consumer,
       deliveries: adv.deliveries,
-      error: 'max deliveries reached without an ack (process stopped, or its dead letter failed)',
+      error:
+        'max deliveries reached without a verdict (the process stopped, its ack was lost, or its dead letter failed)',
       data: stored.data,
       traceparent: stored.header.get('traceparent') || undefined,
     });

@@ -69,5 +69,5 @@ export async function consumerSettled(
   durable: string,
 ): Promise<boolean> {
   const info = await jsm.consumers.info(stream, durable);
-  return info.num_pending === 0 && info.num_ack_pending === 0 && info.num_redelivered >= 0;
+  return info.num_pending === 0 && info.num_ack_pending === 0;
 }
