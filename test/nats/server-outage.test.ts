@@ -64,6 +64,8 @@ async function runOutage(outageMs: number) {
     delivery_errors: h.signals.errors + h.feedback.errors,
     consume_loop_restarts: restarts,
   };
+  // Running again, on the same connection object that reconnected.
+  expect(h.signals.running && h.feedback.running).toBe(true);
   console.log(`NATS server outage ${Math.round(outageMs / 1000)} s: ${JSON.stringify(counts)}`);
   return { counts, during };
 }
