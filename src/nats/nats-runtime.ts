@@ -114,7 +114,13 @@ export function startNats(opts: NatsOptions, deps: NatsDeps): NatsRuntime {
       } catch (err) {
         log.error({ err }, 'nats consumers failed');
       }
-      for (const s of subs) s.unsubscribe();
+      for (const s of subs) {
+        try {
+          s.unsubscribe();
+        } catch {
+          // Already gone with the connection.
+        }
+      }
       if (!stopping) {
         log.error('nats connection closed; connecting again');
         await conn.close().catch(() => undefined);
