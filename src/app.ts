@@ -18,6 +18,7 @@ import { scoringRoutes } from './http/routes/scoring.js';
 import { userRoutes } from './http/routes/users.js';
 import type { ConsumerHealth, HealthResponse } from './http/schemas/inspect.js';
 import { zodValidatorCompiler } from './http/zod-validator.js';
+import type { NatsRuntime } from './nats/mod.js';
 import { BOUND_TO_REQUEST, createLogger } from './observability/logger.js';
 import { createErrorReporter } from './observability/sentry.js';
 import { createTraceStore, traceIdOf } from './observability/trace-context.js';
@@ -109,6 +110,23 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     clock,
   });
 
+  // CONTRACT §6: the NATS client is loaded only when NATS_URL is set.
+  let nats: NatsRuntime | null = null;
+  if (config.NATS_URL !== '') {
+    const { startNats } = await import('./nats/mod.js');
+    nats = startNats(
+      {
+        url: config.NATS_URL,
+        durablePrefix: config.NATS_DURABLE_PREFIX,
+        maxDeliver: config.NATS_MAX_DELIVER,
+        ackWaitMs: config.NATS_ACK_WAIT_S * 1000,
+        nakDelayMs: config.NATS_NAK_DELAY_MS,
+        concurrency: config.NATS_CONCURRENCY,
+      },
+      { bandit, store, traces, log, clock },
+    );
+  }
+
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.BODY_LIMIT,
@@ -161,13 +179,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(healthRoutes, {
     health: async (): Promise<HealthResponse> => ({
       ok: true,
-      nats: { enabled: false, consumers: { signals: idleConsumer(), feedback: idleConsumer() } },
+      nats: nats?.health() ?? {
+        enabled: false,
+        consumers: { signals: idleConsumer(), feedback: idleConsumer() },
+      },
       scorer: { backend: scorer.backend, precision: scorer.precision },
       state: { backend: store.kind, reachable: await store.healthy() },
     }),
   });
 
   app.addHook('onClose', async () => {
+    // First: messages in hand finish (acked after their state is written) before the stores close.
+    await nats?.close();
     await states.flush();
     await decisions.close();
     await decisionLog?.close();

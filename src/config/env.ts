@@ -90,6 +90,9 @@ export const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
     .default('feature-pipeline'),
   NATS_MAX_DELIVER: int(5, 1),
+  NATS_ACK_WAIT_S: num(30, 1),
+  NATS_NAK_DELAY_MS: int(2000, 0),
+  NATS_CONCURRENCY: int(8, 1, 1024),
 
   ENV: z.string().default('development'),
   SENTRY_DSN: z.string().default(''),
