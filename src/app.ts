@@ -1,25 +1,35 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
+import { AgentRegistry, builtInAgents } from './agents/mod.js';
 import type { Config } from './config/env.js';
 import { AppError } from './errors/app-errors.js';
+import { type DecisionLogSink, FileDecisionLog } from './evaluation/decision-log.js';
+import { GatewayClient, TipGenerator } from './generate/mod.js';
 import { ConcurrencyLimiter } from './http/concurrency-limiter.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { apiDocs } from './http/plugins/api-docs.js';
+import { gracefulClose } from './http/plugins/graceful-close.js';
 import { requestContext } from './http/plugins/request-context.js';
 import { requestMetrics } from './http/plugins/request-metrics.js';
+import { agentRoutes } from './http/routes/agents.js';
+import { generateRoutes } from './http/routes/generate.js';
 import { healthRoutes } from './http/routes/health.js';
 import { opsRoutes } from './http/routes/ops.js';
+import { recommendRoutes } from './http/routes/recommend.js';
 import { scoringRoutes } from './http/routes/scoring.js';
 import { userRoutes } from './http/routes/users.js';
 import type { ConsumerHealth, HealthResponse } from './http/schemas/inspect.js';
 import { zodValidatorCompiler } from './http/zod-validator.js';
+import type { NatsRuntime } from './nats/mod.js';
 import { BOUND_TO_REQUEST, createLogger } from './observability/logger.js';
 import { ServiceMetrics } from './observability/metrics.js';
 import { createErrorReporter } from './observability/sentry.js';
 import { createTraceStore, traceIdOf } from './observability/trace-context.js';
 import { createRandomSource, type RandomSource } from './policies/random.js';
 import { BanditService } from './scoring/bandit-service.js';
+import { RecommendService } from './scoring/recommend-service.js';
 import { ReferenceScorer } from './scoring/reference-scorer.js';
 import type { Scorer } from './scoring/scorer.js';
 import { DecisionJournal } from './state/decision-journal.js';
@@ -37,6 +47,10 @@ export interface AppOverrides {
   readonly scorer?: Scorer;
   readonly store?: StateStore;
   readonly metrics?: ServiceMetrics;
+  /** Context-inference agents; the built-in ones when omitted. */
+  readonly agents?: AgentRegistry;
+  /** Replaces the decision log's file sink (e.g. with a fan-out that also publishes to NATS). */
+  readonly decisionLog?: DecisionLogSink;
 }
 
 declare module 'fastify' {
@@ -96,6 +110,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   metrics.watchCache('policy_states', () => states.cachedEntries);
   metrics.watchCache('decisions', () => decisions.cached);
   metrics.watchCache('feature_ring_users', () => rings.users);
+  const decisionLogDir = join(config.STATE_DIR, 'decisions');
+  const decisionLog = config.DECISION_LOG
+    ? (overrides.decisionLog ?? new FileDecisionLog({ dir: decisionLogDir, fsync: config.FSYNC }))
+    : null;
   const bandit = new BanditService({
     config,
     states,
@@ -105,7 +123,33 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     scorer,
     random: overrides.random ?? createRandomSource(config.EGREEDY_SEED),
     clock,
+    decisionLog: decisionLog ?? undefined,
   });
+  const recommender = new RecommendService({
+    bandit,
+    active: config.ACTIVE_POLICY,
+    shadows: config.SHADOW_POLICIES,
+    epsilon: config.EGREEDY_EPSILON,
+    log: decisionLog,
+    clock,
+  });
+
+  // CONTRACT §6: the NATS client is loaded only when NATS_URL is set.
+  let nats: NatsRuntime | null = null;
+  if (config.NATS_URL !== '') {
+    const { startNats } = await import('./nats/mod.js');
+    nats = startNats(
+      {
+        url: config.NATS_URL,
+        durablePrefix: config.NATS_DURABLE_PREFIX,
+        maxDeliver: config.NATS_MAX_DELIVER,
+        ackWaitMs: config.NATS_ACK_WAIT_S * 1000,
+        nakDelayMs: config.NATS_NAK_DELAY_MS,
+        concurrency: config.NATS_CONCURRENCY,
+      },
+      { bandit, store, traces, log, clock },
+    );
+  }
 
   const handleError = createErrorHandler(reporter);
   const app = Fastify({
@@ -127,6 +171,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.decorate('bandit', bandit);
   app.decorate('config', config);
   app.decorate('metrics', metrics);
+  // The contract speaks JSON only; Fastify's built-in text/plain parser would turn a wrong media type
+  // into a confusing 422.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(zodValidatorCompiler);
   // Responses are built by our own typed code; validating them again would only cost time.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -138,16 +185,36 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(requestContext, { traces });
   await app.register(requestMetrics, { metrics });
   await app.register(apiDocs, { version: SERVICE_VERSION });
-  await app.register(scoringRoutes, {
-    bandit,
-    scoreLimiter: admission('score'),
-    rewardLimiter: admission('reward'),
+  await app.register(gracefulClose);
+  const scoreLimiter = admission('score');
+  await app.register(scoringRoutes, { bandit, scoreLimiter, rewardLimiter: admission('reward') });
+  await app.register(recommendRoutes, {
+    recommender,
+    scoreLimiter,
+    logDir: decisionLogDir,
+    windowMs: config.REWARD_WINDOW_S * 1000,
+    policies: [config.ACTIVE_POLICY, ...config.SHADOW_POLICIES],
+    clock,
   });
   await app.register(userRoutes, { bandit, adminToken: config.ADMIN_TOKEN });
+  const gateway = new GatewayClient({
+    baseUrl: config.LITELLM_URL,
+    apiKey: config.LITELLM_MASTER_KEY,
+    model: config.LITELLM_MODEL,
+    timeoutMs: config.GENERATE_TIMEOUT_MS,
+    log,
+  });
+  await app.register(generateRoutes, {
+    tips: new TipGenerator({ gateway, defaultPromptVersion: config.DEFAULT_PROMPT_VERSION, log }),
+  });
+  await app.register(agentRoutes, { agents: overrides.agents ?? new AgentRegistry(builtInAgents()), clock });
   await app.register(healthRoutes, {
     health: async (): Promise<HealthResponse> => ({
       ok: true,
-      nats: { enabled: false, consumers: { signals: idleConsumer(), feedback: idleConsumer() } },
+      nats: nats?.health() ?? {
+        enabled: false,
+        consumers: { signals: idleConsumer(), feedback: idleConsumer() },
+      },
       scorer: { backend: scorer.backend, precision: scorer.precision },
       state: { backend: store.kind, reachable: await store.healthy() },
     }),
@@ -156,8 +223,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(opsRoutes, { metrics });
 
   app.addHook('onClose', async () => {
+    // First: messages in hand finish (acked after their state is written) before the stores close.
+    await nats?.close();
     await states.flush();
     await decisions.close();
+    await decisionLog?.close();
     await scorer.close();
     await store.close();
     await reporter.close();

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -42,7 +42,18 @@ async function withServer<T>(env: Record<string, string>, fn: (s: ServerProcess)
 
 const fmt = (n: number | null, digits = 2) => (n === null || Number.isNaN(n) ? '–' : n.toFixed(digits));
 
-function table(title: string, rows: LoadResult[]): string {
+interface Step {
+  readonly title: string;
+  readonly started: string;
+  readonly loadavg: number[];
+  readonly rows: LoadResult[];
+}
+
+function readJson(path: string): Record<string, unknown> | null {
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : null;
+}
+
+function table(title: string, rows: LoadResult[], print = true): string {
   const lines = [
     `### ${title}`,
     '',
@@ -55,7 +66,7 @@ function table(title: string, rows: LoadResult[]): string {
     '',
   ];
   const text = lines.join('\n');
-  process.stdout.write(`${text}\n`);
+  if (print) process.stdout.write(`${text}\n`);
   return text;
 }
 
@@ -199,10 +210,13 @@ async function main(): Promise<void> {
   process.stdout.write(
     `# bench/http — ${started}, ${machine.cpus} × ${machine.model}, node ${machine.node}, load average ${machine.loadavg.map((l) => l.toFixed(1)).join(' ')}\n\n`,
   );
-  const tables: string[] = [
-    `Run ${started} on ${machine.cpus} × ${machine.model}, node ${machine.node}; load average at start ${machine.loadavg.map((l) => l.toFixed(1)).join(' ')}.\n`,
-  ];
-  const load: Record<string, LoadResult[]> = {};
+  // Steps of earlier runs stay unless this run measured them again (BENCH_ONLY=overload,memory …).
+  const load: Record<string, Step> =
+    (readJson(join(RESULTS, 'http-load.json'))?.load as Record<string, Step>) ?? {};
+  const step = (title: string, rows: LoadResult[]): Step => {
+    table(title, rows);
+    return { title, started, loadavg: machine.loadavg, rows };
+  };
   let scoreCapacity = Number.NaN;
 
   if (ONLY.has('score') || ONLY.has('overload')) {
@@ -210,14 +224,14 @@ async function main(): Promise<void> {
       const body = scoreBody(USERS, K);
       await warm(server.url, '/score/egreedy', body);
       if (ONLY.has('score')) {
-        load.score = await sweep(server.url, '/score/egreedy', body, [2_500, 5_000, 10_000]);
-        tables.push(table(`/score/egreedy, K = ${K}, ${USERS} users`, load.score));
-        scoreCapacity = load.score.at(-1)!.okPerS;
+        const rows = await sweep(server.url, '/score/egreedy', body, [2_500, 5_000, 10_000]);
+        load.score = step(`/score/egreedy, K = ${K}, ${USERS} users`, rows);
+        scoreCapacity = rows.at(-1)!.okPerS;
       }
     });
   }
   if (ONLY.has('overload')) {
-    // A fresh server with the default limits (MAX_INFLIGHT 256, MAX_QUEUE 512); twice the measured
+    // A fresh server with the default limits (MAX_INFLIGHT 64, MAX_QUEUE 64); twice the measured
     // capacity offered over more connections than the limits admit.
     await withServer({}, async (server) => {
       const body = scoreBody(USERS, K);
@@ -234,7 +248,7 @@ async function main(): Promise<void> {
         ).okPerS;
       }
       const rate = Math.round(2 * scoreCapacity);
-      load.overload = [];
+      const rows: LoadResult[] = [];
       for (const connections of [CONNECTIONS, 1_024]) {
         const r = await runLoad({
           url: server.url,
@@ -244,12 +258,12 @@ async function main(): Promise<void> {
           durationS: DURATION,
           rate,
         });
-        load.overload.push(r);
+        rows.push(r);
         process.stderr.write(
           `  overload ${connections} conns: ${r.overloaded} × 503, p99 ${fmt(r.p99)} ms\n`,
         );
       }
-      tables.push(table(`Overload: 2 × capacity (${rate} req/s offered) on /score/egreedy`, load.overload));
+      load.overload = step(`Overload: 2 × capacity (${rate} req/s offered) on /score/egreedy`, rows);
     });
   }
   if (ONLY.has('reward')) {
@@ -263,8 +277,7 @@ async function main(): Promise<void> {
           body,
           fsync === '1' ? [1_000, 2_500, 5_000] : [],
         );
-        load[`reward_fsync${fsync}`] = rows;
-        tables.push(table(`/reward/egreedy by value, ${USERS} users, FSYNC=${fsync}`, rows));
+        load[`reward_fsync${fsync}`] = step(`/reward/egreedy by value, ${USERS} users, FSYNC=${fsync}`, rows);
       });
     }
   }
@@ -273,7 +286,7 @@ async function main(): Promise<void> {
     `${JSON.stringify({ started, machine, durationS: DURATION, users: USERS, k: K, load }, null, 2)}\n`,
   );
 
-  const points = Object.entries(load).flatMap(([series, rows]) =>
+  const points = Object.entries(load).flatMap(([series, { rows }]) =>
     rows.flatMap((r) =>
       (['p50', 'p99', 'p999'] as const).map((q) => ({
         series,
@@ -328,10 +341,9 @@ async function main(): Promise<void> {
       '',
     ].join('\n');
     process.stdout.write(`${text}\n`);
-    tables.push(text);
     writeFileSync(
       join(RESULTS, 'http-memory.json'),
-      `${JSON.stringify({ started, machine, ...mem, perUserKiB }, null, 2)}\n`,
+      `${JSON.stringify({ started, machine, ...mem, perUserKiB, text }, null, 2)}\n`,
     );
     await writeSvg(join(RESULTS, 'http-memory.svg'), {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -349,6 +361,15 @@ async function main(): Promise<void> {
       },
     });
   }
+  const tables = ['score', 'overload', 'reward_fsync1', 'reward_fsync0']
+    .map((key) => load[key])
+    .filter((x): x is Step => x !== undefined)
+    .map(
+      (x) =>
+        `${table(x.title, x.rows, false)}Measured ${x.started}, load average ${x.loadavg.map((l) => l.toFixed(1)).join(' ')}.\n`,
+    );
+  const memory = readJson(join(RESULTS, 'http-memory.json'));
+  if (typeof memory?.text === 'string') tables.push(memory.text);
   writeFileSync(join(RESULTS, 'http-tables.md'), `${tables.join('\n')}\n`);
 }
 

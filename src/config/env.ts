@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROMPT_VERSIONS } from '../generate/prompts/mod.js';
 import { POLICY_NAMES, type PolicyName } from '../policies/policy-names.js';
 
 /** Environment flags accept the usual spellings; anything else is an error, not a silent false. */
@@ -77,8 +78,8 @@ export const EnvSchema = z.object({
 
   SCORER_BACKEND: z.string().min(1).default('auto'),
 
-  MAX_INFLIGHT: int(256, 1),
-  MAX_QUEUE: int(512, 0),
+  MAX_INFLIGHT: int(64, 1),
+  MAX_QUEUE: int(64, 0),
   RETRY_AFTER_S: int(1, 0, 3600),
   METRICS_PROCESS: flag(true),
 
@@ -86,7 +87,7 @@ export const EnvSchema = z.object({
   LITELLM_MASTER_KEY: z.string().default('sk-oo-dev'),
   LITELLM_MODEL: z.string().min(1).default('tip-generator'),
   GENERATE_TIMEOUT_MS: int(10_000, 1),
-  DEFAULT_PROMPT_VERSION: z.string().min(1).default('v1'),
+  DEFAULT_PROMPT_VERSION: z.enum(PROMPT_VERSIONS).default('v1'),
 
   NATS_URL: z.string().default(''),
   NATS_DURABLE_PREFIX: z
@@ -94,6 +95,9 @@ export const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
     .default('feature-pipeline'),
   NATS_MAX_DELIVER: int(5, 1),
+  NATS_ACK_WAIT_S: num(30, 1),
+  NATS_NAK_DELAY_MS: int(2000, 0),
+  NATS_CONCURRENCY: int(8, 1, 1024),
 
   ENV: z.string().default('development'),
   SENTRY_DSN: z.string().default(''),

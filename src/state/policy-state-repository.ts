@@ -213,7 +213,7 @@ function leadingRewards(pending: Pending[]): number {
 }
 
 function applyReward(s: PolicyState, op: RewardOp): RewardOutcome {
-  if (op.idempotencyKey !== null && s.appliedSet.has(op.idempotencyKey)) {
+  if (op.idempotencyKey !== null && s.appliedSet?.has(op.idempotencyKey)) {
     return { applied: false, nUpdates: s.nUpdates };
   }
   rankOneUpdate(s.a, s.b, op.x, op.reward, s.d);

@@ -3,6 +3,12 @@ import { posterior as computePosterior, type Posterior, ridgeIdentity } from '..
 import type { PolicyName } from '../policies/policy-names.js';
 import { POLICIES } from '../policies/policy-spec.js';
 
+/**
+ * The applied keys of every state that has none, shared (most states never see an idempotent reward).
+ * Frozen, so a push that skipped `rememberAppliedKey` fails loudly instead of leaking between users.
+ */
+const NO_KEYS = Object.freeze([]) as unknown as string[];
+
 /** How many applied (event_id, candidate_id) keys a user's policy state remembers (CONTRACT §4). */
 export const APPLIED_KEYS_KEPT = 1000;
 
@@ -18,9 +24,8 @@ export interface PolicyState {
   lastUpdateTs: string | null;
   /** Oldest first; at most APPLIED_KEYS_KEPT. */
   appliedKeys: string[];
-  appliedSet: Set<string>;
-  /** Derived from (A, b) on first use after a change; never stored. */
-  cachedPosterior: Posterior | null;
+  /** The same keys, for lookups; null until the first key (most states never get one). */
+  appliedSet: Set<string> | null;
 }
 
 export function coldState(policy: PolicyName, lambda: number): PolicyState {
@@ -29,35 +34,52 @@ export function coldState(policy: PolicyName, lambda: number): PolicyState {
     policy,
     d,
     lambda,
-    a: ridgeIdentity(d, lambda),
-    b: new Float64Array(d),
+    ...packed(d, ridgeIdentity(d, lambda), null),
     nUpdates: 0,
     totalReward: 0,
     lastUpdateTs: null,
-    appliedKeys: [],
-    appliedSet: new Set(),
-    cachedPosterior: null,
+    appliedKeys: NO_KEYS,
+    appliedSet: null,
   };
 }
 
+/**
+ * θ = A⁻¹b and A⁻¹, computed on each call and not kept with the state: a Cholesky of d ≤ 12 costs a
+ * few microseconds, while keeping it would double the floats of every cached user (the memory goal is
+ * ≤ 4 KiB per user over three policies). Batched backends keep their own resident copies.
+ */
+/**
+ * A and b as views of one buffer: one allocation per state instead of two (what a cached user costs is
+ * mostly these floats and the bookkeeping of each typed array).
+ */
+function packed(
+  d: number,
+  a: ArrayLike<number>,
+  b: ArrayLike<number> | null,
+): { a: Float64Array; b: Float64Array } {
+  const buf = new Float64Array(d * d + d);
+  buf.set(a);
+  if (b) buf.set(b, d * d);
+  return { a: buf.subarray(0, d * d), b: buf.subarray(d * d) };
+}
+
 export function posteriorOf(s: PolicyState): Posterior {
-  s.cachedPosterior ??= computePosterior(s.a, s.b, s.d);
-  return s.cachedPosterior;
+  return computePosterior(s.a, s.b, s.d);
 }
 
 export function cloneState(s: PolicyState): PolicyState {
   return {
     ...s,
-    a: s.a.slice(),
-    b: s.b.slice(),
-    appliedKeys: s.appliedKeys.slice(),
-    appliedSet: new Set(s.appliedSet),
-    cachedPosterior: null,
+    ...packed(s.d, s.a, s.b),
+    appliedKeys: s.appliedKeys.length === 0 ? NO_KEYS : s.appliedKeys.slice(),
+    appliedSet: s.appliedSet === null ? null : new Set(s.appliedSet),
   };
 }
 
 export function rememberAppliedKey(s: PolicyState, key: string): void {
+  if (s.appliedKeys === NO_KEYS) s.appliedKeys = [];
   s.appliedKeys.push(key);
+  s.appliedSet ??= new Set(s.appliedKeys.slice(0, -1));
   s.appliedSet.add(key);
   while (s.appliedKeys.length > APPLIED_KEYS_KEPT) s.appliedSet.delete(s.appliedKeys.shift()!);
 }
@@ -111,13 +133,11 @@ export function fromDocument(policy: PolicyName, raw: unknown): PolicyState | { 
     policy,
     d,
     lambda: doc.lambda,
-    a: Float64Array.from(doc.A.flat()),
-    b: Float64Array.from(doc.b),
+    ...packed(d, doc.A.flat(), doc.b),
     nUpdates: doc.n_updates,
     totalReward: doc.total_reward,
     lastUpdateTs: doc.last_update_ts,
-    appliedKeys: keys,
-    appliedSet: new Set(keys),
-    cachedPosterior: null,
+    appliedKeys: keys.length === 0 ? NO_KEYS : keys,
+    appliedSet: keys.length === 0 ? null : new Set(keys),
   };
 }

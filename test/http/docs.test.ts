@@ -15,6 +15,10 @@ const CONTRACT_ROUTES: [method: string, path: string][] = [
   ['get', '/features/{user_id}'],
   ['post', '/reset/{user_id}'],
   ['get', '/health'],
+  ['post', '/recommend'],
+  ['get', '/evaluation'],
+  ['post', '/generate'],
+  ['post', '/agents/{agent_id}/infer'],
 ];
 
 describe('OpenAPI document', () => {
