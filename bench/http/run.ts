@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,15 +131,15 @@ async function metricsOf(url: string): Promise<Record<string, number>> {
  * others) and a reward, so every user has all three states cached. RSS is sampled against users seen;
  * the bounded caches must stop it growing.
  */
-async function memoryRun(env: Record<string, string>) {
+async function memoryRun(env: Record<string, string>, users: number) {
   return withServer(env, async (server) => {
-    const score = scoreBody(MEMORY_USERS, K);
-    const scoreSmall = scoreBody(MEMORY_USERS, 5);
-    const reward = rewardBody(MEMORY_USERS);
+    const score = scoreBody(users, K);
+    const scoreSmall = scoreBody(users, 5);
+    const reward = rewardBody(users);
     // Scoring puts all three policy states of the user in the cache; the reward writes its file.
     const steps = ['/score/egreedy', '/score', '/score/egreedy/v2', '/reward/egreedy'];
     const bodies = [score, scoreSmall, scoreSmall, reward];
-    const total = MEMORY_USERS * steps.length;
+    const total = users * steps.length;
     let i = 0;
     const baseline = server.rss();
     const samples: MemorySample[] = [{ users: 0, rssMiB: baseline / 2 ** 20 }];
@@ -181,11 +182,11 @@ async function memoryRun(env: Record<string, string>) {
     const outcome = await done;
     finished = true;
     await sampler;
-    samples.push({ users: MEMORY_USERS, rssMiB: server.rss() / 2 ** 20 });
+    samples.push({ users: users, rssMiB: server.rss() / 2 ** 20 });
     const caches = await metricsOf(server.url);
     return {
       env,
-      users: MEMORY_USERS,
+      users: users,
       requests: total,
       seconds: (Date.now() - started) / 1000,
       ...outcome,
@@ -314,50 +315,76 @@ async function main(): Promise<void> {
   }
 
   if (ONLY.has('memory')) {
-    const env = {
-      USER_CACHE_SIZE: '30000',
-      FEATURE_BUFFER_USERS: '10000',
-      DECISION_CACHE_MAX: '50000',
-      METRICS_PROCESS: '0',
-    };
-    const mem = await memoryRun(env);
-    const cachedUsers = Number(env.USER_CACHE_SIZE) / 3;
-    const perUserKiB = ((mem.finalMiB - mem.baselineMiB) * 1024) / cachedUsers;
-    const text = [
-      `### Memory: ${mem.users} distinct users × (3 scores, one per policy, + 1 reward), ${mem.seconds.toFixed(0)} s`,
-      '',
-      `Bounds: ${Object.entries(env)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(
-          ', ',
-        )}. Caches at the end: ${JSON.stringify(mem.caches)}. non-2xx ${mem.non2xx}, errors ${mem.errors}.`,
-      '',
-      '| users seen | RSS MiB |',
-      '|---|---|',
-      ...thin(mem.samples, 12).map((s) => `| ${s.users} | ${fmt(s.rssMiB, 0)} |`),
-      '',
-      `RSS ${fmt(mem.baselineMiB, 0)} MiB at start, ${fmt(mem.peakMiB, 0)} MiB peak, ${fmt(mem.finalMiB, 0)} MiB at the end: ` +
-        `(end − start) / ${cachedUsers} cached users = ${fmt(perUserKiB, 1)} KiB per cached user (all caches included).`,
-      '',
-    ].join('\n');
-    process.stdout.write(`${text}\n`);
+    const configs = [
+      {
+        name: 'all caches',
+        users: MEMORY_USERS,
+        env: { USER_CACHE_SIZE: '30000', FEATURE_BUFFER_USERS: '10000', DECISION_CACHE_MAX: '50000' },
+      },
+      {
+        // Rings and decisions held to one entry: what is left is the policy-state cache.
+        name: 'policy states only',
+        users: Math.round(MEMORY_USERS / 4),
+        env: { USER_CACHE_SIZE: '30000', FEATURE_BUFFER_USERS: '1', DECISION_CACHE_MAX: '1' },
+      },
+    ];
+    const runs = [];
+    const texts: string[] = [];
+    for (const c of configs) {
+      const mem = await memoryRun({ ...c.env, METRICS_PROCESS: '0' }, c.users);
+      const cachedUsers = Number(c.env.USER_CACHE_SIZE) / 3;
+      const perUserKiB = ((mem.finalMiB - mem.baselineMiB) * 1024) / cachedUsers;
+      runs.push({ name: c.name, ...mem, perUserKiB });
+      texts.push(
+        [
+          `### Memory, ${c.name}: ${mem.users} distinct users × (3 scores, one per policy, + 1 reward), ${mem.seconds.toFixed(0)} s`,
+          '',
+          `Bounds: ${Object.entries(c.env)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(
+              ', ',
+            )}. Caches at the end: ${JSON.stringify(mem.caches)}. non-2xx ${mem.non2xx}, errors ${mem.errors}.`,
+          '',
+          '| users seen | RSS MiB |',
+          '|---|---|',
+          ...thin(mem.samples, 12).map((x) => `| ${x.users} | ${fmt(x.rssMiB, 0)} |`),
+          '',
+          `RSS ${fmt(mem.baselineMiB, 0)} MiB at start, ${fmt(mem.peakMiB, 0)} MiB peak, ${fmt(mem.finalMiB, 0)} MiB at the end: ` +
+            `(end − start) / ${cachedUsers} cached users = ${fmt(perUserKiB, 1)} KiB per cached user.`,
+          '',
+        ].join('\n'),
+      );
+      process.stdout.write(`${texts.at(-1)}\n`);
+    }
+    // The same cache measured as live heap in a process of its own (no RSS slack, no allocator).
+    const heap = JSON.parse(
+      execFileSync(
+        process.execPath,
+        ['--expose-gc', fileURLToPath(new URL('./state-memory.js', import.meta.url)), '10000'],
+        {
+          encoding: 'utf8',
+        },
+      ),
+    ) as { users: number; bytesPerUser: number };
+    texts.push(
+      `Live heap of the policy-state cache alone (\`bench/http/state-memory.ts\`, ${heap.users} users × 3 policies after a reward each): ${fmt(heap.bytesPerUser, 0)} bytes = ${fmt(heap.bytesPerUser / 1024, 2)} KiB per user.\n`,
+    );
+    process.stdout.write(`${texts.at(-1)}\n`);
     writeFileSync(
       join(RESULTS, 'http-memory.json'),
-      `${JSON.stringify({ started, machine, ...mem, perUserKiB, text }, null, 2)}\n`,
+      `${JSON.stringify({ started, machine, runs, heap, text: texts.join('\n') }, null, 2)}\n`,
     );
     await writeSvg(join(RESULTS, 'http-memory.svg'), {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      title: `Server RSS against distinct users seen (bounds: ${Object.entries(env)
-        .slice(0, 3)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(', ')})`,
-      data: { values: mem.samples },
+      title: 'Server RSS against distinct users seen (USER_CACHE_SIZE=30000: 10k users × 3 policies)',
+      data: { values: runs.flatMap((r) => r.samples.map((x) => ({ ...x, config: r.name }))) },
       width: 520,
       height: 260,
       mark: { type: 'line', point: false },
       encoding: {
         x: { field: 'users', type: 'quantitative', title: 'distinct users seen' },
         y: { field: 'rssMiB', type: 'quantitative', title: 'RSS (MiB)' },
+        color: { field: 'config', type: 'nominal' },
       },
     });
   }
