@@ -149,6 +149,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       },
       { bandit, store, traces, log, clock },
     );
+    const running = nats;
+    metrics.watchConsumers(() => running.health().consumers);
   }
 
   const handleError = createErrorHandler(reporter);

@@ -21,7 +21,20 @@ export interface ConcurrencyLimiterOptions {
  * holds: requests read and not yet answered.
  */
 export function admissionHook(limiter: ConcurrencyLimiter) {
-  return async (_request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  // A refusal must cost far less than the work it refuses, or refusing is what the CPU does all day:
+  // it is answered here from a prepared body, with no error object, error handler or serializer.
+  const refused = new OverloadedError(limiter.retryAfterS);
+  const body = JSON.stringify({ error: refused.code, message: refused.message });
+  const retryAfter = String(limiter.retryAfterS);
+  return async (_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    if (limiter.saturated) {
+      limiter.noteRefusal();
+      return reply
+        .code(503)
+        .header('retry-after', retryAfter)
+        .type('application/json; charset=utf-8')
+        .send(body);
+    }
     let release: (() => void) | null = null;
     let closed = false;
     // Listening before waiting in the queue: a client that gives up while queued is noticed too.
@@ -31,6 +44,7 @@ export function admissionHook(limiter: ConcurrencyLimiter) {
     });
     release = await limiter.acquire();
     if (closed) release();
+    return undefined;
   };
 }
 
@@ -52,6 +66,19 @@ export class ConcurrencyLimiter {
     return this.running;
   }
 
+  get retryAfterS(): number {
+    return this.opts.retryAfterS;
+  }
+
+  /** Every slot taken and the queue full: the next `acquire` would be refused. */
+  get saturated(): boolean {
+    return this.running >= this.opts.maxInflight && this.queued >= this.opts.maxQueue;
+  }
+
+  noteRefusal(): void {
+    this.opts.metrics?.admissionRejected(this.opts.pool);
+  }
+
   get queued(): number {
     return this.waiting.length - this.head;
   }
@@ -66,7 +93,7 @@ export class ConcurrencyLimiter {
       return Promise.resolve(this.releaser());
     }
     if (this.queued >= this.opts.maxQueue) {
-      this.opts.metrics?.admissionRejected(this.opts.pool);
+      this.noteRefusal();
       return Promise.reject(new OverloadedError(this.opts.retryAfterS));
     }
     // The finishing job hands its slot over, so `running` never dips below the limit in between.

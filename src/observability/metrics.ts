@@ -43,6 +43,10 @@ export class ServiceMetrics implements KernelMetrics, ConsumerMetrics, Admission
   private readonly consumerMessages: Counter<'consumer' | 'outcome'>;
   private readonly rejected: Counter<'pool'>;
   private readonly caches = new Map<string, () => number>();
+  private readonly consumerSources: {
+    read: () => Record<string, { processed: number; errors: number }>;
+    seen: Map<string, number>;
+  }[] = [];
   private readonly pools = new Map<string, () => { inflight: number; queued: number }>();
 
   constructor(opts: MetricsOptions = {}) {
@@ -74,11 +78,25 @@ export class ServiceMetrics implements KernelMetrics, ConsumerMetrics, Admission
       labelNames: ['backend', 'precision'],
       registers,
     });
+    const sources = this.consumerSources;
     this.consumerMessages = new Counter({
       name: 'bandit_consumer_messages_total',
       help: 'JetStream messages handled per consumer, by outcome (processed or error)',
       labelNames: ['consumer', 'outcome'],
       registers,
+      collect() {
+        // Watched consumers keep their own monotonic counts; the counter follows them by the difference.
+        for (const source of sources) {
+          for (const [consumer, c] of Object.entries(source.read())) {
+            for (const outcome of ['processed', 'errors'] as const) {
+              const key = `${consumer}\u0000${outcome}`;
+              const delta = c[outcome] - (source.seen.get(key) ?? 0);
+              if (delta > 0) this.inc({ consumer, outcome: outcome === 'errors' ? 'error' : outcome }, delta);
+              source.seen.set(key, c[outcome]);
+            }
+          }
+        }
+      },
     });
     this.rejected = new Counter({
       name: 'bandit_overload_rejections_total',
@@ -147,6 +165,11 @@ export class ServiceMetrics implements KernelMetrics, ConsumerMetrics, Admission
 
   watchAdmission(pool: string, levels: () => { inflight: number; queued: number }): void {
     this.pools.set(pool, levels);
+  }
+
+  /** Consumers that count for themselves (the NATS runtime's health counters), read at scrape time. */
+  watchConsumers(read: () => Record<string, { processed: number; errors: number }>): void {
+    this.consumerSources.push({ read, seen: new Map() });
   }
 
   /** A bounded cache whose size is read at scrape time. */
