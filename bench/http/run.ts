@@ -327,6 +327,12 @@ async function main(): Promise<void> {
         users: Math.round(MEMORY_USERS / 4),
         env: { USER_CACHE_SIZE: '30000', FEATURE_BUFFER_USERS: '1', DECISION_CACHE_MAX: '1' },
       },
+      {
+        // The same traffic with every cache at (almost) nothing: what RSS is without cached users.
+        name: 'no caches',
+        users: Math.round(MEMORY_USERS / 4),
+        env: { USER_CACHE_SIZE: '3', FEATURE_BUFFER_USERS: '1', DECISION_CACHE_MAX: '1' },
+      },
     ];
     const runs = [];
     const texts: string[] = [];
@@ -356,6 +362,13 @@ async function main(): Promise<void> {
       );
       process.stdout.write(`${texts.at(-1)}\n`);
     }
+    const statesOnly = runs.find((r) => r.name === 'policy states only')!;
+    const none = runs.find((r) => r.name === 'no caches')!;
+    const cachedRssKiB = ((statesOnly.finalMiB - none.finalMiB) * 1024) / 10_000;
+    texts.push(
+      `RSS the policy-state cache adds, same traffic with and without it: (${fmt(statesOnly.finalMiB, 0)} − ${fmt(none.finalMiB, 0)}) MiB / 10000 users = ${fmt(cachedRssKiB, 1)} KiB per cached user (three policies).\n`,
+    );
+    process.stdout.write(`${texts.at(-1)}\n`);
     // The same cache measured as live heap in a process of its own (no RSS slack, no allocator).
     const heap = JSON.parse(
       execFileSync(
@@ -372,7 +385,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${texts.at(-1)}\n`);
     writeFileSync(
       join(RESULTS, 'http-memory.json'),
-      `${JSON.stringify({ started, machine, runs, heap, text: texts.join('\n') }, null, 2)}\n`,
+      `${JSON.stringify({ started, machine, runs, heap, cachedRssKiB, text: texts.join('\n') }, null, 2)}\n`,
     );
     await writeSvg(join(RESULTS, 'http-memory.svg'), {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
