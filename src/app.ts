@@ -15,7 +15,7 @@ import { createErrorReporter } from './observability/sentry.js';
 import { createTraceStore, traceIdOf } from './observability/trace-context.js';
 import { createRandomSource, type RandomSource } from './policies/random.js';
 import { BanditService } from './scoring/bandit-service.js';
-import { ReferenceScorer } from './scoring/reference-scorer.js';
+import { createScorer } from './scoring/create-scorer.js';
 import type { Scorer } from './scoring/scorer.js';
 import { DecisionJournal } from './state/decision-journal.js';
 import { FeatureRings } from './state/feature-ring.js';
@@ -55,10 +55,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const clock = overrides.clock ?? Date.now;
 
   const store = overrides.store ?? new FileStateStore({ dir: config.STATE_DIR, fsync: config.FSYNC, log });
+  const scorer = overrides.scorer ?? (await createScorer(config, log));
   const states = new PolicyStateRepository(store, {
     lambda: config.RIDGE_LAMBDA,
     cacheSize: config.USER_CACHE_SIZE,
     log,
+    onChange: (policy, user, state) => scorer.stateChanged?.(policy, user, state),
   });
   const decisions = new DecisionJournal({
     dir: config.STATE_DIR,
@@ -69,7 +71,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     log,
   });
   await decisions.open();
-  const scorer = overrides.scorer ?? new ReferenceScorer(config.LINUCB_ALPHA);
   log.info({ backend: scorer.backend, precision: scorer.precision }, 'scoring backend selected');
 
   const bandit = new BanditService({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BACKEND_NAMES, type BackendChoice, isBackendChoice } from '../../kernels/registry.js';
 import { POLICY_NAMES, type PolicyName } from '../policies/policy-names.js';
 
 /** Environment flags accept the usual spellings; anything else is an error, not a silent false. */
@@ -75,7 +76,14 @@ export const EnvSchema = z.object({
   BATCH_BODY_LIMIT: int(64 * 1024 * 1024, 1024),
   ADMIN_TOKEN: z.string().default(''),
 
-  SCORER_BACKEND: z.string().min(1).default('auto'),
+  SCORER_BACKEND: z
+    .string()
+    .default('auto')
+    .refine(isBackendChoice, `must be auto or one of ${BACKEND_NAMES.join(', ')}`)
+    .transform((s) => s as BackendChoice),
+  SCORE_BATCH_MAX: int(128, 1, 10_000),
+  SCORE_BATCH_WAIT_US: int(100, 0, 1_000_000),
+  SCORER_SLAB_USERS: int(10_000, 1),
 
   LITELLM_URL: z.url().default('http://localhost:4000'),
   LITELLM_MASTER_KEY: z.string().default('sk-oo-dev'),

@@ -86,6 +86,7 @@ export class BanditService {
       spec,
       user: p.user,
       posterior: posteriorOf(state),
+      b: state.b,
       x: p.x,
       k: p.k,
       stride: FEATURE_WIDTH,

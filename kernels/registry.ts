@@ -1,0 +1,83 @@
+import type { BanditBackend } from './backend.js';
+
+export const BACKEND_NAMES = [
+  'js-f64',
+  'wasm-simd',
+  'tfjs-cpu',
+  'tfjs-wasm',
+  'tfjs-webgpu',
+  'tfjs-node',
+  'tfjs-node-gpu',
+] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+export type BackendChoice = BackendName | 'auto';
+
+export function isBackendChoice(s: string): s is BackendChoice {
+  return s === 'auto' || (BACKEND_NAMES as readonly string[]).includes(s);
+}
+
+/**
+ * Folders another branch may or may not have delivered are imported through a computed specifier, so
+ * that tsc does not resolve them and a missing one fails at run time, where `auto` falls back.
+ */
+async function importOptional(folder: string): Promise<{ load(): Promise<BanditBackend> }> {
+  const specifier = `./${folder}/mod.js`;
+  return (await import(specifier)) as { load(): Promise<BanditBackend> };
+}
+
+const LOADERS: Readonly<Record<BackendName, () => Promise<BanditBackend>>> = {
+  'js-f64': async () => (await import('./js-f64/mod.js')).load(),
+  'wasm-simd': async () => (await importOptional('wasm-simd')).load(),
+  'tfjs-cpu': async () => (await importOptional('tfjs-cpu')).load(),
+  'tfjs-wasm': async () => (await importOptional('tfjs-wasm')).load(),
+  'tfjs-webgpu': async () => (await importOptional('tfjs-webgpu')).load(),
+  'tfjs-node': async () => (await importOptional('tfjs-node')).load(),
+  'tfjs-node-gpu': async () => {
+    // The same folder, on libtensorflow's CUDA build.
+    const mod = (await importOptional('tfjs-node')) as {
+      load(opts?: { gpu?: boolean }): Promise<BanditBackend>;
+    };
+    return mod.load({ gpu: true });
+  },
+};
+
+/**
+ * What `auto` tries, first that loads wins. The online path is float64 (CONTRACT §3), so only the
+ * float64 backends take part, fastest first as measured by `npm run bench:kernels`; the float32 ones
+ * (TF.js, GPU) are there to be named explicitly, e.g. for batch jobs on a GPU node.
+ */
+export const AUTO_ORDER: readonly BackendName[] = ['wasm-simd', 'js-f64'];
+
+export interface LoadAttempt {
+  readonly name: BackendName;
+  readonly error: string;
+}
+
+export interface LoadedBackend {
+  readonly backend: BanditBackend;
+  /** Backends that were tried first and failed to load, with why. */
+  readonly failed: readonly LoadAttempt[];
+}
+
+export async function loadBackendByName(name: BackendName): Promise<BanditBackend> {
+  return LOADERS[name]();
+}
+
+/**
+ * Loads the named backend; when it cannot load (a missing native library, no GPU, a folder not
+ * shipped) or `auto` is asked, the AUTO_ORDER chain is tried. js-f64 always loads.
+ */
+export async function loadBackend(choice: BackendChoice): Promise<LoadedBackend> {
+  const failed: LoadAttempt[] = [];
+  const order = choice === 'auto' ? AUTO_ORDER : [choice, ...AUTO_ORDER.filter((n) => n !== choice)];
+  for (const name of order) {
+    try {
+      return { backend: await LOADERS[name](), failed };
+    } catch (err) {
+      failed.push({ name, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  throw new Error(
+    `no scoring backend could be loaded: ${failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`,
+  );
+}
