@@ -1,0 +1,11 @@
+import { BanditUpdate } from '../kernel_names.js';
+import type { KernelConfig } from '../kernel-config.js';
+import type { WasmKernelArgs } from './wasm-memory.js';
+
+/** Sherman–Morrison rank-one updates in batch order, in place in the slab. */
+export const banditUpdateConfig: KernelConfig<typeof BanditUpdate, WasmKernelArgs, void> = {
+  kernelName: BanditUpdate,
+  backendName: 'wasm-simd',
+  kernelFunc: ({ wasm, layout, io, n }) =>
+    wasm.update(layout.ainv, layout.b, layout.theta, io.x, io.reward, io.slot, n, layout.d, layout.scratch),
+};

@@ -1,0 +1,111 @@
+import type { Slab } from '../backend.js';
+import { checkRows, checkSlots } from '../kernel-config.js';
+import { packedSize, packMany, unpackMany } from '../packed-symmetric.js';
+import type { BanditExports } from './instance.js';
+import type { WasmKernels } from './kernels.js';
+import { ensureBytes, type IoLayout, ioLayout, type SlabLayout, slabLayout } from './wasm-memory.js';
+
+/** A slab in its own wasm linear memory; scoring copies only the rows and slots in. */
+export class WasmSlab implements Slab {
+  private readonly layout: SlabLayout;
+  private readonly t: number;
+
+  constructor(
+    readonly d: number,
+    readonly capacity: number,
+    private readonly wasm: BanditExports,
+    private readonly kernels: WasmKernels,
+  ) {
+    if (d > 16) throw new RangeError('wasm-simd supports d ≤ 16');
+    this.t = packedSize(d);
+    this.layout = slabLayout(wasm.heapBase(), d, capacity);
+    ensureBytes(wasm.memory, this.layout.io);
+  }
+
+  private f64(byteOffset: number, length: number): Float64Array {
+    return new Float64Array(this.wasm.memory.buffer, byteOffset, length);
+  }
+
+  write(slots: Int32Array, ainv: Float64Array, theta: Float64Array, b: Float64Array): void {
+    checkSlots(slots, this.capacity);
+    const { d, t, layout } = this;
+    const packedAll = this.f64(layout.ainv, this.capacity * t);
+    const thetaAll = this.f64(layout.theta, this.capacity * d);
+    const bAll = this.f64(layout.b, this.capacity * d);
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      packMany(ainv.subarray(i * d * d, (i + 1) * d * d), 1, d, packedAll.subarray(s * t, (s + 1) * t));
+      thetaAll.set(theta.subarray(i * d, (i + 1) * d), s * d);
+      bAll.set(b.subarray(i * d, (i + 1) * d), s * d);
+    }
+  }
+
+  /** Copies the call's rows and slots into the per-call region. */
+  private stage(x: Float64Array, slots: Int32Array, reward?: Float64Array): IoLayout {
+    const n = slots.length;
+    const { io, end } = ioLayout(this.layout, n);
+    ensureBytes(this.wasm.memory, end);
+    const buf = this.wasm.memory.buffer;
+    new Float64Array(buf, io.x, n * this.d).set(x);
+    new Int32Array(buf, io.slot, n).set(slots);
+    if (reward) new Float64Array(buf, io.reward, n).set(reward);
+    return io;
+  }
+
+  async scoreUCB(x: Float64Array, slots: Int32Array, alpha: number): Promise<Float64Array> {
+    return this.scoreUCBSync(x, slots, alpha);
+  }
+
+  scoreUCBSync(x: Float64Array, slots: Int32Array, alpha: number): Float64Array {
+    const n = checkRows('scoreUCB', x, slots, this.d);
+    checkSlots(slots, this.capacity);
+    const io = this.stage(x, slots);
+    this.kernels.BanditScoreUCB({ wasm: this.wasm, layout: this.layout, io, n, alpha });
+    return this.f64(io.out, n).slice();
+  }
+
+  async scoreGreedy(x: Float64Array, slots: Int32Array): Promise<Float64Array> {
+    return this.scoreGreedySync(x, slots);
+  }
+
+  scoreGreedySync(x: Float64Array, slots: Int32Array): Float64Array {
+    const n = checkRows('scoreGreedy', x, slots, this.d);
+    checkSlots(slots, this.capacity);
+    const io = this.stage(x, slots);
+    this.kernels.BanditScoreGreedy({ wasm: this.wasm, layout: this.layout, io, n });
+    return this.f64(io.out, n).slice();
+  }
+
+  async update(x: Float64Array, reward: Float64Array, slots: Int32Array): Promise<void> {
+    this.updateSync(x, reward, slots);
+  }
+
+  updateSync(x: Float64Array, reward: Float64Array, slots: Int32Array): void {
+    const n = checkRows('update', x, slots, this.d);
+    if (reward.length !== n) throw new RangeError('update: one reward per row');
+    checkSlots(slots, this.capacity);
+    const io = this.stage(x, slots, reward);
+    this.kernels.BanditUpdate({ wasm: this.wasm, layout: this.layout, io, n });
+  }
+
+  async read(slots: Int32Array): Promise<{ ainv: Float64Array; theta: Float64Array; b: Float64Array }> {
+    checkSlots(slots, this.capacity);
+    const { d, t, layout } = this;
+    const n = slots.length;
+    const packedAll = this.f64(layout.ainv, this.capacity * t);
+    const thetaAll = this.f64(layout.theta, this.capacity * d);
+    const bAll = this.f64(layout.b, this.capacity * d);
+    const ainv = new Float64Array(n * d * d);
+    const theta = new Float64Array(n * d);
+    const b = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const s = slots[i]!;
+      unpackMany(packedAll.subarray(s * t, (s + 1) * t), 1, d, ainv.subarray(i * d * d, (i + 1) * d * d));
+      theta.set(thetaAll.subarray(s * d, (s + 1) * d), i * d);
+      b.set(bAll.subarray(s * d, (s + 1) * d), i * d);
+    }
+    return { ainv, theta, b };
+  }
+
+  dispose(): void {}
+}
