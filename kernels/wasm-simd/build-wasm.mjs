@@ -36,7 +36,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.argv.includes('--check')) {
     const committed = await readFile(target, 'utf8');
     if (committed !== generatedSource(bytes)) {
-      console.error('bandit-wasm.generated.ts is not what assembly/bandit.ts builds to: run npm run build:wasm');
+      console.error(
+        'bandit-wasm.generated.ts is not what assembly/bandit.ts builds to: run npm run build:wasm',
+      );
       process.exit(1);
     }
     console.log('bandit-wasm.generated.ts is up to date');
