@@ -109,7 +109,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   await app.register(requestContext, { traces });
-  await app.register(scoringRoutes, { bandit });
+  await app.register(scoringRoutes, { bandit, batchBodyLimit: config.BATCH_BODY_LIMIT });
   await app.register(userRoutes, { bandit, adminToken: config.ADMIN_TOKEN });
   await app.register(healthRoutes, {
     health: async (): Promise<HealthResponse> => ({

@@ -1,11 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ALL_POLICIES } from '../../policies/policy-spec.js';
+import { ALL_POLICIES, POLICIES } from '../../policies/policy-spec.js';
 import type { BanditService } from '../../scoring/bandit-service.js';
+import { scoreBatch } from '../../scoring/batch-scoring.js';
 import { ErrorBody, UserIdParams } from '../schemas/common.js';
 import { StatsResponse } from '../schemas/inspect.js';
 import { RewardRequest, RewardResponse } from '../schemas/reward.js';
 import { ScoreRequest, ScoreRequestWithProfile, ScoreResponse } from '../schemas/score.js';
+import { ScoreBatchRequest, ScoreBatchResponse } from '../schemas/score-batch.js';
 
 const errors = {
   400: ErrorBody,
@@ -17,8 +19,30 @@ const errors = {
 };
 
 /** `/score`, `/reward` and `/stats`, once per policy, under the policy's route suffix (CONTRACT §4). */
-export const scoringRoutes: FastifyPluginAsync<{ bandit: BanditService }> = async (root, { bandit }) => {
+export const scoringRoutes: FastifyPluginAsync<{ bandit: BanditService; batchBodyLimit: number }> = async (
+  root,
+  { bandit, batchBodyLimit },
+) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
+  app.post(
+    '/score/batch',
+    {
+      bodyLimit: batchBodyLimit,
+      schema: {
+        tags: ['batch'],
+        summary: 'Score up to 10,000 requests with one policy; results in order, per-item errors',
+        body: ScoreBatchRequest,
+        response: { 200: ScoreBatchResponse, ...errors },
+      },
+    },
+    async (request) => ({
+      results: await scoreBatch(bandit, POLICIES[request.body.policy], request.body.requests, (i) => [
+        'body',
+        'requests',
+        i,
+      ]),
+    }),
+  );
   for (const spec of ALL_POLICIES) {
     const tags = [spec.name];
     app.post(
