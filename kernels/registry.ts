@@ -28,8 +28,8 @@ async function importOptional(folder: string): Promise<{ load(): Promise<BanditB
 const LOADERS: Readonly<Record<BackendName, () => Promise<BanditBackend>>> = {
   'js-f64': async () => (await import('./js-f64/mod.js')).load(),
   'wasm-simd': async () => (await import('./wasm-simd/mod.js')).load(),
-  'tfjs-cpu': async () => (await importOptional('tfjs-cpu')).load(),
-  'tfjs-wasm': async () => (await importOptional('tfjs-wasm')).load(),
+  'tfjs-cpu': async () => (await import('./tfjs-cpu/mod.js')).load(),
+  'tfjs-wasm': async () => (await import('./tfjs-wasm/mod.js')).load(),
   'tfjs-webgpu': async () => (await importOptional('tfjs-webgpu')).load(),
   'tfjs-node': async () => (await importOptional('tfjs-node')).load(),
   'tfjs-node-gpu': async () => {
