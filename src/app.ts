@@ -4,6 +4,7 @@ import type { DestinationStream, Logger } from 'pino';
 import type { Config } from './config/env.js';
 import { AppError } from './errors/app-errors.js';
 import { createErrorHandler } from './http/error-handler.js';
+import { gracefulClose } from './http/plugins/graceful-close.js';
 import { requestContext } from './http/plugins/request-context.js';
 import { healthRoutes } from './http/routes/health.js';
 import { scoringRoutes } from './http/routes/scoring.js';
@@ -100,6 +101,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   app.decorate('bandit', bandit);
   app.decorate('config', config);
+  // The contract speaks JSON only; Fastify's built-in text/plain parser would turn a wrong media type
+  // into a confusing 422.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(zodValidatorCompiler);
   // Responses are built by our own typed code; validating them again would only cost time.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -109,6 +113,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   await app.register(requestContext, { traces });
+  await app.register(gracefulClose);
   await app.register(scoringRoutes, { bandit, batchBodyLimit: config.BATCH_BODY_LIMIT });
   await app.register(userRoutes, { bandit, adminToken: config.ADMIN_TOKEN });
   await app.register(healthRoutes, {
