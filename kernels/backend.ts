@@ -25,6 +25,11 @@ export interface Slab {
   scoreGreedy(x: Float64Array, slots: Int32Array): Promise<Float64Array>;
   /** M rewards applied in order (BanditUpdate). */
   update(x: Float64Array, reward: Float64Array, slots: Int32Array): Promise<void>;
+  /**
+   * Optional: views of the backend's own memory where a caller may build the next call's n rows and
+   * slots in place, saving a copy (pass them back as `x` and `slots`). Valid until the next call.
+   */
+  stagingBuffers?(n: number): { x: Float64Array; slots: Int32Array };
   /** Reads slots back (for parity tests and for persisting batch-job results). */
   read(slots: Int32Array): Promise<{ ainv: Float64Array; theta: Float64Array; b: Float64Array }>;
   dispose(): void;

@@ -40,14 +40,21 @@ export class WasmSlab implements Slab {
     }
   }
 
-  /** Copies the call's rows and slots into the per-call region. */
+  stagingBuffers(n: number): { x: Float64Array; slots: Int32Array } {
+    const { io, end } = ioLayout(this.layout, n);
+    ensureBytes(this.wasm.memory, end);
+    const buf = this.wasm.memory.buffer;
+    return { x: new Float64Array(buf, io.x, n * this.d), slots: new Int32Array(buf, io.slot, n) };
+  }
+
+  /** Copies the call's rows and slots into the per-call region, unless they were built there. */
   private stage(x: Float64Array, slots: Int32Array, reward?: Float64Array): IoLayout {
     const n = slots.length;
     const { io, end } = ioLayout(this.layout, n);
     ensureBytes(this.wasm.memory, end);
     const buf = this.wasm.memory.buffer;
-    new Float64Array(buf, io.x, n * this.d).set(x);
-    new Int32Array(buf, io.slot, n).set(slots);
+    if (x.buffer !== buf || x.byteOffset !== io.x) new Float64Array(buf, io.x, n * this.d).set(x);
+    if (slots.buffer !== buf || slots.byteOffset !== io.slot) new Int32Array(buf, io.slot, n).set(slots);
     if (reward) new Float64Array(buf, io.reward, n).set(reward);
     return io;
   }

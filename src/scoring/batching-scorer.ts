@@ -44,6 +44,8 @@ export class BatchingScorer implements Scorer {
   private queue: Queued[] = [];
   private firstQueuedAt = 0n;
   private armed = false;
+  /** Tells a timer or a polling chain of an earlier arming that it is stale. */
+  private armedAt = 0;
   private running: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -86,23 +88,24 @@ export class BatchingScorer implements Scorer {
   private arm(): void {
     if (this.armed) return;
     this.armed = true;
+    const generation = ++this.armedAt;
     const waitUs = this.opts.waitUs;
     if (waitUs >= 1000) {
-      setTimeout(() => this.fire(), Math.floor(waitUs / 1000));
+      setTimeout(() => this.fire(generation), Math.floor(waitUs / 1000));
       return;
     }
     // Timers have millisecond resolution: below that, yield to I/O once per loop turn until the wait is up.
     const tick = () => {
-      if (!this.armed) return;
+      if (!this.armed || generation !== this.armedAt) return;
       const waited = Number(process.hrtime.bigint() - this.firstQueuedAt) / 1000;
-      if (waited >= waitUs) this.fire();
+      if (waited >= waitUs) this.fire(generation);
       else setImmediate(tick);
     };
     setImmediate(tick);
   }
 
-  private fire(): void {
-    if (!this.armed) return;
+  private fire(generation: number): void {
+    if (!this.armed || generation !== this.armedAt) return;
     this.flushNow();
   }
 
@@ -165,18 +168,24 @@ export class BatchingScorer implements Scorer {
     }
     let rows = 0;
     for (const q of now) rows += q.job.k;
-    const x = new Float64Array(rows * d);
-    const slots = new Int32Array(rows);
+    // Slots first: their writes may grow the backend's memory, which would move staging buffers.
+    const slotOf = now.map(({ job }) =>
+      residency.slotFor(job.user, job.posterior, job.b ?? new Float64Array(d)),
+    );
+    await residency.flushWrites();
+    const { x, slots } = residency.slab.stagingBuffers?.(rows) ?? {
+      x: new Float64Array(rows * d),
+      slots: new Int32Array(rows),
+    };
     let r = 0;
-    for (const { job } of now) {
-      const slot = residency.slotFor(job.user, job.posterior, job.b ?? new Float64Array(d));
+    for (const [jn, { job }] of now.entries()) {
+      const slot = slotOf[jn]!;
       for (let c = 0; c < job.k; c++, r++) {
         slots[r] = slot;
         const o = c * job.stride;
         for (let i = 0; i < d; i++) x[r * d + i] = job.x[o + i]!;
       }
     }
-    await residency.flushWrites();
     const out =
       spec.kind === 'linucb'
         ? await residency.slab.scoreUCB(x, slots, this.opts.alpha)
