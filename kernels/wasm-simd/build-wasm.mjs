@@ -4,15 +4,30 @@
 // when the committed module is not what the source builds to.
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { unrolledSource } from './gen-unrolled.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const ASC_ARGS = ['assembly/bandit.ts', '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd'];
 
-/** Compiles the AssemblyScript source and returns the module's bytes. */
+/** The policies' widths get unrolled LinUCB blocks (assembly/unrolled.generated.ts). */
+export const UNROLLED_DS = [5, 7, 12];
+const unrolledPath = `${here}assembly/unrolled.generated.ts`;
+
+/** Compiles the AssemblyScript source (after regenerating the unrolled blocks) and returns the module's bytes. */
 export async function compileWasm() {
+  const unrolled = unrolledSource(UNROLLED_DS);
   const { default: asc } = await import('assemblyscript/asc');
   let binary = null;
   const { error, stderr } = await asc.main([...ASC_ARGS, '--outFile', 'bandit.wasm', '--baseDir', here], {
+    // The generated blocks are compiled from memory, so that --check builds without writing anything.
+    async readFile(name, baseDir) {
+      if (name.endsWith('unrolled.generated.ts')) return unrolled;
+      try {
+        return await readFile(`${baseDir}/${name}`, 'utf8');
+      } catch {
+        return null;
+      }
+    },
     writeFile(name, contents) {
       if (name.endsWith('.wasm')) binary = contents;
     },
@@ -35,7 +50,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const target = `${here}bandit-wasm.generated.ts`;
   if (process.argv.includes('--check')) {
     const committed = await readFile(target, 'utf8');
-    if (committed !== generatedSource(bytes)) {
+    const committedBlocks = await readFile(unrolledPath, 'utf8').catch(() => '');
+    if (committed !== generatedSource(bytes) || committedBlocks !== unrolledSource(UNROLLED_DS)) {
       console.error(
         'bandit-wasm.generated.ts is not what assembly/bandit.ts builds to: run npm run build:wasm',
       );
@@ -43,6 +59,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     }
     console.log('bandit-wasm.generated.ts is up to date');
   } else {
+    await writeFile(unrolledPath, unrolledSource(UNROLLED_DS));
     await writeFile(target, generatedSource(bytes));
     console.log(`bandit.wasm: ${bytes.length} bytes`);
   }

@@ -2,6 +2,8 @@
 // ../bandit.wasm). Memory is laid out by the JS side; these functions only take pointers.
 // Slab layout per slot: packed upper-triangular A⁻¹ (t = d(d+1)/2 f64), θ (d f64), b (d f64).
 
+import { ucbBlock12, ucbBlock5, ucbBlock7 } from './unrolled.generated';
+
 /** First byte the JS side may use. */
 export function heapBase(): usize {
   return __heap_base;
@@ -36,6 +38,22 @@ export function scoreUCB(
       load<i32>(slot + (<usize>(r + 3) << 2)) == s
     ) {
       const x0 = x + (<usize>(r * d) << 3);
+      const o4 = out + (<usize>r << 3);
+      if (d == 12) {
+        ucbBlock12(ao, to, x0, o4, alpha);
+        r += 4;
+        continue;
+      }
+      if (d == 7) {
+        ucbBlock7(ao, to, x0, o4, alpha);
+        r += 4;
+        continue;
+      }
+      if (d == 5) {
+        ucbBlock5(ao, to, x0, o4, alpha);
+        r += 4;
+        continue;
+      }
       const x1 = x0 + (<usize>d << 3);
       const x2 = x1 + (<usize>d << 3);
       const x3 = x2 + (<usize>d << 3);
