@@ -3,6 +3,7 @@ import type { BanditBackend } from './backend.js';
 export const BACKEND_NAMES = [
   'js-f64',
   'wasm-simd',
+  'wasm-simd-f32',
   'tfjs-cpu',
   'tfjs-wasm',
   'tfjs-webgpu',
@@ -28,6 +29,7 @@ async function importOptional(folder: string): Promise<{ load(): Promise<BanditB
 const LOADERS: Readonly<Record<BackendName, () => Promise<BanditBackend>>> = {
   'js-f64': async () => (await import('./js-f64/mod.js')).load(),
   'wasm-simd': async () => (await import('./wasm-simd/mod.js')).load(),
+  'wasm-simd-f32': async () => (await import('./wasm-simd/mod.js')).loadFloat32(),
   'tfjs-cpu': async () => (await import('./tfjs-cpu/mod.js')).load(),
   'tfjs-wasm': async () => (await import('./tfjs-wasm/mod.js')).load(),
   'tfjs-webgpu': async () => (await importOptional('tfjs-webgpu')).load(),

@@ -6,5 +6,13 @@ import type { WasmKernelArgs } from './wasm-memory.js';
 export const banditScoreGreedyConfig: KernelConfig<typeof BanditScoreGreedy, WasmKernelArgs, void> = {
   kernelName: BanditScoreGreedy,
   backendName: 'wasm-simd',
-  kernelFunc: ({ wasm, layout, io, n }) => wasm.scoreGreedy(layout.theta, io.x, io.slot, io.out, n, layout.d),
+  kernelFunc: ({ wasm, layout, io, n }) =>
+    (layout.elem === 8 ? wasm.scoreGreedy : wasm.scoreGreedy32)(
+      layout.theta,
+      io.x,
+      io.slot,
+      io.out,
+      n,
+      layout.d,
+    ),
 };

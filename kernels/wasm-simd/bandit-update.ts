@@ -7,5 +7,15 @@ export const banditUpdateConfig: KernelConfig<typeof BanditUpdate, WasmKernelArg
   kernelName: BanditUpdate,
   backendName: 'wasm-simd',
   kernelFunc: ({ wasm, layout, io, n }) =>
-    wasm.update(layout.ainv, layout.b, layout.theta, io.x, io.reward, io.slot, n, layout.d, layout.scratch),
+    (layout.elem === 8 ? wasm.update : wasm.update32)(
+      layout.ainv,
+      layout.b,
+      layout.theta,
+      io.x,
+      io.reward,
+      io.slot,
+      n,
+      layout.d,
+      layout.scratch,
+    ),
 };

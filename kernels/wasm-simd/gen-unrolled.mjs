@@ -23,19 +23,24 @@ export function unrolledSource(ds) {
       L.push(`  mp = f64x2.add(mp, f64x2.mul(t${i}, p${i}));`);
       L.push(`  mq = f64x2.add(mq, f64x2.mul(t${i}, q${i}));`);
     }
+    // Terms are emitted column by column, so that the row sums' dependency chains interleave.
+    const at = (i, j) => i * d - (i * (i - 1)) / 2 + (j - i);
+    for (let i = 0; i + 1 < d; i++) {
+      L.push(`  let sp${i} = f64x2.splat(0);`);
+      L.push(`  let sq${i} = f64x2.splat(0);`);
+    }
+    for (let j = 1; j < d; j++) {
+      for (let i = 0; i < j; i++) {
+        L.push(`  const a${i}_${j} = f64x2.splat(load<f64>(ao, ${at(i, j) * 8}));`);
+        L.push(`  sp${i} = f64x2.add(sp${i}, f64x2.mul(a${i}_${j}, p${j}));`);
+        L.push(`  sq${i} = f64x2.add(sq${i}, f64x2.mul(a${i}_${j}, q${j}));`);
+      }
+    }
     L.push('  let qp = f64x2.splat(0);');
     L.push('  let qq = f64x2.splat(0);');
-    let k = 0;
     for (let i = 0; i < d; i++) {
-      L.push(`  const a${i}_${i} = f64x2.splat(load<f64>(ao, ${k++ * 8}));`);
+      L.push(`  const a${i}_${i} = f64x2.splat(load<f64>(ao, ${at(i, i) * 8}));`);
       if (i + 1 < d) {
-        L.push(`  let sp${i} = f64x2.splat(0);`);
-        L.push(`  let sq${i} = f64x2.splat(0);`);
-        for (let j = i + 1; j < d; j++) {
-          L.push(`  const a${i}_${j} = f64x2.splat(load<f64>(ao, ${k++ * 8}));`);
-          L.push(`  sp${i} = f64x2.add(sp${i}, f64x2.mul(a${i}_${j}, p${j}));`);
-          L.push(`  sq${i} = f64x2.add(sq${i}, f64x2.mul(a${i}_${j}, q${j}));`);
-        }
         L.push(
           `  qp = f64x2.add(qp, f64x2.mul(p${i}, f64x2.add(f64x2.mul(a${i}_${i}, p${i}), f64x2.add(sp${i}, sp${i}))));`,
         );
@@ -55,5 +60,44 @@ export function unrolledSource(ds) {
     L.push('');
     parts.push(L.join('\n'));
   }
+  for (const d of ds) parts.push(f32Block(d));
   return parts.join('\n');
+}
+
+/** Float32: four rows of one user in one f32x4 (lane r = row r), so the features fit in registers. */
+function f32Block(d) {
+  const L = [];
+  L.push(`/** Four rows (x0 .. x0 + 4·${d} f32) against packed float32 A⁻¹ at ao and θ at to. */`);
+  L.push('// @ts-ignore: decorator');
+  L.push('@inline');
+  L.push(`export function ucbBlock32_${d}(ao: usize, to: usize, x0: usize, out: usize, alpha: f32): void {`);
+  const row = (r, i) => `load<f32>(x0, ${(r * d + i) * 4})`;
+  for (let i = 0; i < d; i++) {
+    L.push(
+      `  const p${i} = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(${row(0, i)}), 1, ${row(1, i)}), 2, ${row(2, i)}), 3, ${row(3, i)});`,
+    );
+  }
+  L.push('  let m = f32x4.splat(0);');
+  for (let i = 0; i < d; i++)
+    L.push(`  m = f32x4.add(m, f32x4.mul(f32x4.splat(load<f32>(to, ${i * 4})), p${i}));`);
+  const at = (i, j) => i * d - (i * (i - 1)) / 2 + (j - i);
+  for (let i = 0; i + 1 < d; i++) L.push(`  let s${i} = f32x4.splat(0);`);
+  for (let j = 1; j < d; j++) {
+    for (let i = 0; i < j; i++) {
+      L.push(`  s${i} = f32x4.add(s${i}, f32x4.mul(f32x4.splat(load<f32>(ao, ${at(i, j) * 4})), p${j}));`);
+    }
+  }
+  L.push('  let q = f32x4.splat(0);');
+  for (let i = 0; i < d; i++) {
+    const diag = `f32x4.mul(f32x4.splat(load<f32>(ao, ${at(i, i) * 4})), p${i})`;
+    if (i + 1 < d)
+      L.push(`  q = f32x4.add(q, f32x4.mul(p${i}, f32x4.add(${diag}, f32x4.add(s${i}, s${i}))));`);
+    else L.push(`  q = f32x4.add(q, f32x4.mul(p${i}, ${diag}));`);
+  }
+  L.push(
+    '  v128.store(out, f32x4.add(m, f32x4.mul(f32x4.splat(alpha), f32x4.sqrt(f32x4.max(q, f32x4.splat(0))))));',
+  );
+  L.push('}');
+  L.push('');
+  return L.join('\n');
 }

@@ -28,6 +28,28 @@ export interface BanditExports {
     xs: number,
   ): void;
   scoreGreedy(theta: number, x: number, slot: number, out: number, n: number, d: number): void;
+  scoreUCB32(
+    ainv: number,
+    theta: number,
+    x: number,
+    slot: number,
+    out: number,
+    n: number,
+    d: number,
+    alpha: number,
+  ): void;
+  scoreGreedy32(theta: number, x: number, slot: number, out: number, n: number, d: number): void;
+  update32(
+    ainv: number,
+    b: number,
+    theta: number,
+    x: number,
+    reward: number,
+    slot: number,
+    m: number,
+    d: number,
+    u: number,
+  ): void;
   update(
     ainv: number,
     b: number,

@@ -1,4 +1,4 @@
-import type { Slab } from '../backend.js';
+import type { Precision, Rows, Slab } from '../backend.js';
 import { checkRows, checkSlots } from '../kernel-config.js';
 import { packedSize, packMany, unpackMany } from '../packed-symmetric.js';
 import type { BanditExports } from './instance.js';
@@ -9,21 +9,26 @@ import { ensureBytes, type IoLayout, ioLayout, type SlabLayout, slabLayout } fro
 export class WasmSlab implements Slab {
   private readonly layout: SlabLayout;
   private readonly t: number;
+  private readonly Typed: Float64ArrayConstructor | Float32ArrayConstructor;
 
   constructor(
     readonly d: number,
     readonly capacity: number,
     private readonly wasm: BanditExports,
     private readonly kernels: WasmKernels,
+    precision: Precision = 'float64',
   ) {
     if (d > 16) throw new RangeError('wasm-simd supports d ≤ 16');
     this.t = packedSize(d);
-    this.layout = slabLayout(wasm.heapBase(), d, capacity);
+    const elem = precision === 'float64' ? 8 : 4;
+    this.Typed = elem === 8 ? Float64Array : Float32Array;
+    this.layout = slabLayout(wasm.heapBase(), d, capacity, elem);
     ensureBytes(wasm.memory, this.layout.io);
   }
 
-  private f64(byteOffset: number, length: number): Float64Array {
-    return new Float64Array(this.wasm.memory.buffer, byteOffset, length);
+  /** A view of stored numbers (float64 or float32, the slab's precision). */
+  private f64(byteOffset: number, length: number): Rows {
+    return new this.Typed(this.wasm.memory.buffer, byteOffset, length);
   }
 
   write(slots: Int32Array, ainv: Float64Array, theta: Float64Array, b: Float64Array): void {
@@ -40,47 +45,49 @@ export class WasmSlab implements Slab {
     }
   }
 
-  stagingBuffers(n: number): { x: Float64Array; slots: Int32Array } {
+  stagingBuffers(n: number): { x: Rows; slots: Int32Array } {
     const { io, end } = ioLayout(this.layout, n);
     ensureBytes(this.wasm.memory, end);
     const buf = this.wasm.memory.buffer;
-    return { x: new Float64Array(buf, io.x, n * this.d), slots: new Int32Array(buf, io.slot, n) };
+    return { x: new this.Typed(buf, io.x, n * this.d), slots: new Int32Array(buf, io.slot, n) };
   }
 
   /** Copies the call's rows and slots into the per-call region, unless they were built there. */
-  private stage(x: Float64Array, slots: Int32Array, reward?: Float64Array): IoLayout {
+  private stage(x: Rows, slots: Int32Array, reward?: Float64Array): IoLayout {
     const n = slots.length;
     const { io, end } = ioLayout(this.layout, n);
     ensureBytes(this.wasm.memory, end);
     const buf = this.wasm.memory.buffer;
-    if (x.buffer !== buf || x.byteOffset !== io.x) new Float64Array(buf, io.x, n * this.d).set(x);
+    if (x.buffer !== buf || x.byteOffset !== io.x) new this.Typed(buf, io.x, n * this.d).set(x);
     if (slots.buffer !== buf || slots.byteOffset !== io.slot) new Int32Array(buf, io.slot, n).set(slots);
-    if (reward) new Float64Array(buf, io.reward, n).set(reward);
+    if (reward) new this.Typed(buf, io.reward, n).set(reward);
     return io;
   }
 
-  async scoreUCB(x: Float64Array, slots: Int32Array, alpha: number): Promise<Float64Array> {
+  async scoreUCB(x: Rows, slots: Int32Array, alpha: number): Promise<Float64Array> {
     return this.scoreUCBSync(x, slots, alpha);
   }
 
-  scoreUCBSync(x: Float64Array, slots: Int32Array, alpha: number): Float64Array {
+  scoreUCBSync(x: Rows, slots: Int32Array, alpha: number): Float64Array {
     const n = checkRows('scoreUCB', x, slots, this.d);
     checkSlots(slots, this.capacity);
     const io = this.stage(x, slots);
     this.kernels.BanditScoreUCB({ wasm: this.wasm, layout: this.layout, io, n, alpha });
-    return this.f64(io.out, n).slice();
+    const out = this.f64(io.out, n);
+    return out instanceof Float64Array ? out.slice() : Float64Array.from(out);
   }
 
-  async scoreGreedy(x: Float64Array, slots: Int32Array): Promise<Float64Array> {
+  async scoreGreedy(x: Rows, slots: Int32Array): Promise<Float64Array> {
     return this.scoreGreedySync(x, slots);
   }
 
-  scoreGreedySync(x: Float64Array, slots: Int32Array): Float64Array {
+  scoreGreedySync(x: Rows, slots: Int32Array): Float64Array {
     const n = checkRows('scoreGreedy', x, slots, this.d);
     checkSlots(slots, this.capacity);
     const io = this.stage(x, slots);
     this.kernels.BanditScoreGreedy({ wasm: this.wasm, layout: this.layout, io, n });
-    return this.f64(io.out, n).slice();
+    const out = this.f64(io.out, n);
+    return out instanceof Float64Array ? out.slice() : Float64Array.from(out);
   }
 
   async update(x: Float64Array, reward: Float64Array, slots: Int32Array): Promise<void> {

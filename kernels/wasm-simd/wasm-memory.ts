@@ -3,6 +3,8 @@ import type { BanditExports, WasmMemory } from './instance.js';
 /** Where one slab's arrays live in its instance's memory (byte offsets). */
 export interface SlabLayout {
   readonly d: number;
+  /** Bytes per stored number: 8 (float64) or 4 (float32). */
+  readonly elem: 4 | 8;
   readonly ainv: number;
   readonly theta: number;
   readonly b: number;
@@ -30,22 +32,23 @@ export interface WasmKernelArgs {
 const PAGE = 65_536;
 const align = (n: number, to = 16) => Math.ceil(n / to) * to;
 
-export function slabLayout(heapBase: number, d: number, capacity: number): SlabLayout {
+export function slabLayout(heapBase: number, d: number, capacity: number, elem: 4 | 8): SlabLayout {
   const t = (d * (d + 1)) / 2;
   const ainv = align(heapBase);
-  const theta = align(ainv + capacity * t * 8);
-  const b = align(theta + capacity * d * 8);
-  const scratch = align(b + capacity * d * 8);
+  const theta = align(ainv + capacity * t * elem);
+  const b = align(theta + capacity * d * elem);
+  const scratch = align(b + capacity * d * elem);
   const io = align(scratch + 16 * 32);
-  return { d, ainv, theta, b, scratch, io };
+  return { d, elem, ainv, theta, b, scratch, io };
 }
 
 export function ioLayout(layout: SlabLayout, n: number): { io: IoLayout; end: number } {
   const x = layout.io;
-  const slot = align(x + n * layout.d * 8);
+  const e = layout.elem;
+  const slot = align(x + n * layout.d * e);
   const reward = align(slot + n * 4);
-  const out = align(reward + n * 8);
-  return { io: { x, slot, reward, out }, end: out + n * 8 };
+  const out = align(reward + n * e);
+  return { io: { x, slot, reward, out }, end: out + n * e };
 }
 
 /** Grows the memory to hold `bytes`; views over the old buffer are stale afterwards. */

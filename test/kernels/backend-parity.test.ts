@@ -6,7 +6,7 @@ import { type BackendName, loadBackendByName } from '../../kernels/registry.js';
 import { maxRelError, type SlabCase, slabCase, slabInputs } from './random-slab-case.js';
 
 /** Backends this branch ships; each must load here. The GPU/native ones have their own tests. */
-const SHIPPED: readonly BackendName[] = ['js-f64', 'wasm-simd', 'tfjs-cpu', 'tfjs-wasm'];
+const SHIPPED: readonly BackendName[] = ['js-f64', 'wasm-simd', 'wasm-simd-f32', 'tfjs-cpu', 'tfjs-wasm'];
 
 function tolerance(b: BanditBackend): number {
   return b.precision === 'float64' ? 1e-9 : 1e-4;

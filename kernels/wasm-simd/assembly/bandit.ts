@@ -2,7 +2,7 @@
 // ../bandit.wasm). Memory is laid out by the JS side; these functions only take pointers.
 // Slab layout per slot: packed upper-triangular A⁻¹ (t = d(d+1)/2 f64), θ (d f64), b (d f64).
 
-import { ucbBlock12, ucbBlock5, ucbBlock7 } from './unrolled.generated';
+import { ucbBlock12, ucbBlock32_12, ucbBlock32_5, ucbBlock32_7, ucbBlock5, ucbBlock7 } from './unrolled.generated';
 
 /** First byte the JS side may use. */
 export function heapBase(): usize {
@@ -189,6 +189,135 @@ export function update(
       store<f64>(bi, load<f64>(bi) + rw * load<f64>(xo + (<usize>i << 3)));
       const ti = theta + vo + (<usize>i << 3);
       store<f64>(ti, load<f64>(ti) + uiRaw * g);
+    }
+  }
+}
+
+// ---- float32 storage (the wasm-simd-f32 backend): four rows of one user per f32x4 ----
+
+export function scoreUCB32(
+  ainv: usize,
+  theta: usize,
+  x: usize,
+  slot: usize,
+  out: usize,
+  n: i32,
+  d: i32,
+  alpha: f32,
+): void {
+  const t = (d * (d + 1)) >> 1;
+  let r = 0;
+  while (r < n) {
+    const s = load<i32>(slot + (<usize>r << 2));
+    const ao = ainv + (<usize>(s * t) << 2);
+    const to = theta + (<usize>(s * d) << 2);
+    const x0 = x + (<usize>(r * d) << 2);
+    const o4 = out + (<usize>r << 2);
+    if (
+      r + 3 < n &&
+      (d == 12 || d == 7 || d == 5) &&
+      load<i32>(slot + (<usize>(r + 1) << 2)) == s &&
+      load<i32>(slot + (<usize>(r + 2) << 2)) == s &&
+      load<i32>(slot + (<usize>(r + 3) << 2)) == s
+    ) {
+      if (d == 12) ucbBlock32_12(ao, to, x0, o4, alpha);
+      else if (d == 7) ucbBlock32_7(ao, to, x0, o4, alpha);
+      else ucbBlock32_5(ao, to, x0, o4, alpha);
+      r += 4;
+      continue;
+    }
+    let mean: f32 = 0;
+    let quad: f32 = 0;
+    let p = ao;
+    for (let i = 0; i < d; i++) {
+      const xi = load<f32>(x0 + (<usize>i << 2));
+      mean += load<f32>(to + (<usize>i << 2)) * xi;
+      const diag = load<f32>(p) * xi;
+      p += 4;
+      let off: f32 = 0;
+      for (let j = i + 1; j < d; j++) {
+        off += load<f32>(p) * load<f32>(x0 + (<usize>j << 2));
+        p += 4;
+      }
+      quad += xi * (diag + 2 * off);
+    }
+    store<f32>(o4, mean + alpha * Mathf.sqrt(max(quad, <f32>0)));
+    r++;
+  }
+}
+
+export function scoreGreedy32(theta: usize, x: usize, slot: usize, out: usize, n: i32, d: i32): void {
+  const quads = d & ~3;
+  for (let r = 0; r < n; r++) {
+    const s = load<i32>(slot + (<usize>r << 2));
+    const to = theta + (<usize>(s * d) << 2);
+    const xo = x + (<usize>(r * d) << 2);
+    let acc = f32x4.splat(0);
+    for (let i = 0; i < quads; i += 4) {
+      acc = f32x4.add(acc, f32x4.mul(v128.load(to + (<usize>i << 2)), v128.load(xo + (<usize>i << 2))));
+    }
+    let sum =
+      f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+    for (let i = quads; i < d; i++) sum += load<f32>(to + (<usize>i << 2)) * load<f32>(xo + (<usize>i << 2));
+    store<f32>(out + (<usize>r << 2), sum);
+  }
+}
+
+/** Sherman–Morrison over float32 storage, arithmetic in f64; `u` is d f64 of scratch. */
+export function update32(
+  ainv: usize,
+  b: usize,
+  theta: usize,
+  x: usize,
+  reward: usize,
+  slot: usize,
+  m: i32,
+  d: i32,
+  u: usize,
+): void {
+  const t = (d * (d + 1)) >> 1;
+  for (let r = 0; r < m; r++) {
+    const s = load<i32>(slot + (<usize>r << 2));
+    const ao = ainv + (<usize>(s * t) << 2);
+    const vo = <usize>(s * d) << 2;
+    const xo = x + (<usize>(r * d) << 2);
+    memory.fill(u, 0, <usize>d << 3);
+    let p = ao;
+    for (let i = 0; i < d; i++) {
+      const xi = <f64>load<f32>(xo + (<usize>i << 2));
+      let ui = load<f64>(u + (<usize>i << 3)) + <f64>load<f32>(p) * xi;
+      p += 4;
+      for (let j = i + 1; j < d; j++) {
+        const a = <f64>load<f32>(p);
+        p += 4;
+        ui += a * <f64>load<f32>(xo + (<usize>j << 2));
+        const uj = u + (<usize>j << 3);
+        store<f64>(uj, load<f64>(uj) + a * xi);
+      }
+      store<f64>(u + (<usize>i << 3), ui);
+    }
+    let xu = 0.0;
+    let xt = 0.0;
+    for (let i = 0; i < d; i++) {
+      const xi = <f64>load<f32>(xo + (<usize>i << 2));
+      xu += xi * load<f64>(u + (<usize>i << 3));
+      xt += xi * <f64>load<f32>(theta + vo + (<usize>i << 2));
+    }
+    const inv = 1.0 / (1.0 + xu);
+    const rw = <f64>load<f32>(reward + (<usize>r << 2));
+    const g = (rw - xt) * inv;
+    p = ao;
+    for (let i = 0; i < d; i++) {
+      const uiRaw = load<f64>(u + (<usize>i << 3));
+      const ui = uiRaw * inv;
+      for (let j = i; j < d; j++) {
+        store<f32>(p, <f32>(<f64>load<f32>(p) - ui * load<f64>(u + (<usize>j << 3))));
+        p += 4;
+      }
+      const bi = b + vo + (<usize>i << 2);
+      store<f32>(bi, <f32>(<f64>load<f32>(bi) + rw * <f64>load<f32>(xo + (<usize>i << 2))));
+      const ti = theta + vo + (<usize>i << 2);
+      store<f32>(ti, <f32>(<f64>load<f32>(ti) + uiRaw * g));
     }
   }
 }
