@@ -81,6 +81,10 @@ async function benchBackend(backend: BanditBackend, U: number, d: number): Promi
   const slots = staged?.slots ?? new Int32Array(U * K);
   for (let i = 0; i < x.length; i++) x[i] = rnd() * 2 - 1;
   for (let i = 0; i < slots.length; i++) slots[i] = Math.floor(i / K);
+  // A first large call starts helper threads where a backend has them (wasm-simd's second core):
+  // give them time to come up before timing.
+  await slab.scoreUCB(x, slots, 1);
+  if (U * K >= 4096) await new Promise((r) => setTimeout(r, 300));
   const tUcb = await timed(() => slab.scoreUCB(x, slots, 1));
   const tGreedy = await timed(() => slab.scoreGreedy(x, slots));
   const ux = Float64Array.from({ length: U * d }, () => (rnd() * 2 - 1) * 0.1);

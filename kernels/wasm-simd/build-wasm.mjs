@@ -7,7 +7,23 @@ import { fileURLToPath } from 'node:url';
 import { unrolledSource } from './gen-unrolled.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-export const ASC_ARGS = ['assembly/bandit.ts', '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd'];
+// Shared, imported memory: a worker thread runs the same kernels on the same slab (the second core).
+export const MAX_PAGES = 16384;
+export const ASC_ARGS = [
+  'assembly/bandit.ts',
+  '-O3',
+  '--runtime',
+  'stub',
+  '--noAssert',
+  '--enable',
+  'simd',
+  '--enable',
+  'threads',
+  '--importMemory',
+  '--sharedMemory',
+  '--maximumMemory',
+  String(MAX_PAGES),
+];
 
 /** The policies' widths get unrolled LinUCB blocks (assembly/unrolled.generated.ts). */
 export const UNROLLED_DS = [5, 7, 12];

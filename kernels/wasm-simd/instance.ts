@@ -5,10 +5,11 @@ export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
-type WasmModule = { readonly __brand: 'WebAssembly.Module' };
+export type WasmModule = { readonly __brand: 'WebAssembly.Module' };
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<WasmModule>;
   Instance: new (module: WasmModule, imports: object) => { readonly exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
 const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -67,8 +68,15 @@ export async function compileBanditModule(): Promise<WasmModule> {
   return WebAssemblyApi.compile(new Uint8Array(Buffer.from(BANDIT_WASM_BASE64, 'base64')));
 }
 
-/** One instance (one linear memory) per slab: slabs grow and go independently. */
+/** Pages the module declares as its memory's maximum (build-wasm.mjs, MAX_PAGES): 1 GiB. */
+export const MAX_PAGES = 16384;
+
+/**
+ * One instance per slab, on a shared linear memory of its own: slabs grow and go independently, and a
+ * worker thread can instantiate the same module on the same memory.
+ */
 export function instantiate(module: WasmModule): BanditExports {
-  const instance = new WebAssemblyApi.Instance(module, { env: { abort: () => {} } });
-  return instance.exports as unknown as BanditExports;
+  const memory = new WebAssemblyApi.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+  const instance = new WebAssemblyApi.Instance(module, { env: { memory, abort: () => {} } });
+  return { ...(instance.exports as object), memory } as unknown as BanditExports;
 }

@@ -12,7 +12,7 @@ export async function loadFloat32(): Promise<BanditBackend> {
   return {
     name: 'wasm-simd-f32',
     precision: 'float32',
-    createSlab: (d, capacity) => new WasmSlab(d, capacity, instantiate(module), kernels, 'float32'),
+    createSlab: (d, capacity) => new WasmSlab(d, capacity, instantiate(module), kernels, 'float32', module),
     dispose: async () => {},
   };
 }
@@ -24,7 +24,7 @@ export async function load(): Promise<BanditBackend> {
   return {
     name: 'wasm-simd',
     precision: 'float64',
-    createSlab: (d, capacity) => new WasmSlab(d, capacity, instantiate(module), kernels),
+    createSlab: (d, capacity) => new WasmSlab(d, capacity, instantiate(module), kernels, 'float64', module),
     dispose: async () => {},
   };
 }

@@ -1,8 +1,9 @@
 import type { Precision, Rows, Slab } from '../backend.js';
 import { checkRows, checkSlots } from '../kernel-config.js';
 import { packedSize, packMany, unpackMany } from '../packed-symmetric.js';
-import type { BanditExports } from './instance.js';
+import type { BanditExports, WasmModule } from './instance.js';
 import type { WasmKernels } from './kernels.js';
+import { type KernelArgs, Kind, SecondCore } from './second-core.js';
 import { ensureBytes, type IoLayout, ioLayout, type SlabLayout, slabLayout } from './wasm-memory.js';
 
 /** A slab in its own wasm linear memory; scoring copies only the rows and slots in. */
@@ -17,6 +18,10 @@ export class WasmSlab implements Slab {
     private readonly wasm: BanditExports,
     private readonly kernels: WasmKernels,
     precision: Precision = 'float64',
+    /** The module, for the second-core worker; null: one thread. */
+    private readonly module: WasmModule | null = null,
+    /** Calls with at least this many rows are split with the worker thread. */
+    private readonly parallelFrom = 4096,
   ) {
     if (d > 16) throw new RangeError('wasm-simd supports d ≤ 16');
     this.t = packedSize(d);
@@ -24,6 +29,55 @@ export class WasmSlab implements Slab {
     this.Typed = elem === 8 ? Float64Array : Float32Array;
     this.layout = slabLayout(wasm.heapBase(), d, capacity, elem);
     ensureBytes(wasm.memory, this.layout.io);
+  }
+
+  private secondCore: SecondCore | null = null;
+
+  /** The worker for a large call, started on first need; null while it is not running yet. */
+  private worker(n: number): SecondCore | null {
+    if (this.module === null || n < this.parallelFrom) return null;
+    this.secondCore ??= new SecondCore(this.module, this.wasm.memory);
+    return this.secondCore.ready ? this.secondCore : null;
+  }
+
+  /** Whether the worker thread is up (tests wait for it). */
+  get secondCoreReady(): boolean {
+    return this.secondCore?.ready ?? false;
+  }
+
+  /** Runs a scoring kernel, the last rows on the worker thread when the call is large. */
+  private runScore(ucb: boolean, io: IoLayout, n: number, alpha: number): void {
+    const { layout, wasm } = this;
+    const run = (rows: number) =>
+      ucb
+        ? this.kernels.BanditScoreUCB({ wasm, layout, io, n: rows, alpha })
+        : this.kernels.BanditScoreGreedy({ wasm, layout, io, n: rows });
+    const second = this.worker(n);
+    if (!second) {
+      run(n);
+      return;
+    }
+    // Halves at a multiple of four rows, so the main half keeps its four-row blocks.
+    const h = ((n >> 1) + 3) & ~3;
+    const e = layout.elem;
+    const d = this.d;
+    const args: KernelArgs = [
+      layout.ainv,
+      layout.theta,
+      io.x + h * d * e,
+      io.slot + h * 4,
+      io.out + h * e,
+      n - h,
+      d,
+      alpha,
+      layout.workerScratch,
+    ];
+    second.start(ucb ? (e === 8 ? Kind.UCB : Kind.UCB32) : e === 8 ? Kind.Greedy : Kind.Greedy32, args);
+    try {
+      run(h);
+    } finally {
+      second.join();
+    }
   }
 
   /** A view of stored numbers (float64 or float32, the slab's precision). */
@@ -72,7 +126,7 @@ export class WasmSlab implements Slab {
     const n = checkRows('scoreUCB', x, slots, this.d);
     checkSlots(slots, this.capacity);
     const io = this.stage(x, slots);
-    this.kernels.BanditScoreUCB({ wasm: this.wasm, layout: this.layout, io, n, alpha });
+    this.runScore(true, io, n, alpha);
     const out = this.f64(io.out, n);
     return out instanceof Float64Array ? out.slice() : Float64Array.from(out);
   }
@@ -85,7 +139,7 @@ export class WasmSlab implements Slab {
     const n = checkRows('scoreGreedy', x, slots, this.d);
     checkSlots(slots, this.capacity);
     const io = this.stage(x, slots);
-    this.kernels.BanditScoreGreedy({ wasm: this.wasm, layout: this.layout, io, n });
+    this.runScore(false, io, n, 0);
     const out = this.f64(io.out, n);
     return out instanceof Float64Array ? out.slice() : Float64Array.from(out);
   }
@@ -121,5 +175,8 @@ export class WasmSlab implements Slab {
     return { ainv, theta, b };
   }
 
-  dispose(): void {}
+  dispose(): void {
+    this.secondCore?.dispose();
+    this.secondCore = null;
+  }
 }

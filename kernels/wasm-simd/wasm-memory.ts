@@ -10,6 +10,8 @@ export interface SlabLayout {
   readonly b: number;
   /** 16 × 32 bytes: lane-interleaved rows for scoring, u for updates. */
   readonly scratch: number;
+  /** The same for the worker thread. */
+  readonly workerScratch: number;
   /** Start of the per-call region (x, slot, reward, out). */
   readonly io: number;
 }
@@ -38,8 +40,9 @@ export function slabLayout(heapBase: number, d: number, capacity: number, elem: 
   const theta = align(ainv + capacity * t * elem);
   const b = align(theta + capacity * d * elem);
   const scratch = align(b + capacity * d * elem);
-  const io = align(scratch + 16 * 32);
-  return { d, elem, ainv, theta, b, scratch, io };
+  const workerScratch = align(scratch + 16 * 32);
+  const io = align(workerScratch + 16 * 32);
+  return { d, elem, ainv, theta, b, scratch, workerScratch, io };
 }
 
 export function ioLayout(layout: SlabLayout, n: number): { io: IoLayout; end: number } {
