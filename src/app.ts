@@ -18,8 +18,10 @@ import { BanditService } from './scoring/bandit-service.js';
 import { ReferenceScorer } from './scoring/reference-scorer.js';
 import type { Scorer } from './scoring/scorer.js';
 import { DecisionJournal } from './state/decision-journal.js';
+import type { DecisionStore } from './state/decision-store.js';
 import { FeatureRings } from './state/feature-ring.js';
 import { FileStateStore } from './state/file-store.js';
+import { isPolicyDoc } from './state/kv-key.js';
 import { PolicyStateRepository } from './state/policy-state-repository.js';
 import type { StateStore } from './state/state-store.js';
 
@@ -31,6 +33,7 @@ export interface AppOverrides {
   readonly random?: RandomSource;
   readonly scorer?: Scorer;
   readonly store?: StateStore;
+  readonly decisions?: DecisionStore;
 }
 
 declare module 'fastify' {
@@ -38,6 +41,35 @@ declare module 'fastify' {
     bandit: BanditService;
     config: Config;
   }
+}
+
+async function openJournal(config: Config, clock: () => number, log: Logger): Promise<DecisionJournal> {
+  const journal = new DecisionJournal({
+    dir: config.STATE_DIR,
+    windowMs: config.REWARD_WINDOW_S * 1000,
+    maxCached: config.DECISION_CACHE_MAX,
+    fsync: config.FSYNC,
+    clock,
+    log,
+  });
+  await journal.open();
+  return journal;
+}
+
+/** STATE_BACKEND=nats-kv: the NATS client is loaded only then. */
+async function openSharedState(config: Config, clock: () => number, log: Logger) {
+  const { openNatsKvBackend } = await import('./state/nats-kv-backend.js');
+  return openNatsKvBackend({
+    servers: config.NATS_KV_URL || config.NATS_URL,
+    replicas: config.NATS_KV_REPLICAS,
+    stateBucket: config.NATS_KV_BUCKET,
+    decisionsBucket: config.NATS_KV_DECISIONS_BUCKET,
+    windowMs: config.REWARD_WINDOW_S * 1000,
+    timeoutMs: config.NATS_KV_TIMEOUT_MS,
+    maxCachedDecisions: config.DECISION_CACHE_MAX,
+    clock,
+    log,
+  });
 }
 
 const idleConsumer = (): ConsumerHealth => ({ last_msg_ts: null, processed: 0, errors: 0 });
@@ -54,21 +86,21 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const reporter = await createErrorReporter(config.SENTRY_DSN, config.ENV, log);
   const clock = overrides.clock ?? Date.now;
 
-  const store = overrides.store ?? new FileStateStore({ dir: config.STATE_DIR, fsync: config.FSYNC, log });
+  const shared = config.STATE_BACKEND === 'nats-kv' ? await openSharedState(config, clock, log) : null;
+  const store =
+    overrides.store ??
+    shared?.store ??
+    new FileStateStore({ dir: config.STATE_DIR, fsync: config.FSYNC, log });
   const states = new PolicyStateRepository(store, {
     lambda: config.RIDGE_LAMBDA,
     cacheSize: config.USER_CACHE_SIZE,
     log,
   });
-  const decisions = new DecisionJournal({
-    dir: config.STATE_DIR,
-    windowMs: config.REWARD_WINDOW_S * 1000,
-    maxCached: config.DECISION_CACHE_MAX,
-    fsync: config.FSYNC,
-    clock,
-    log,
+  // Another replica's reward replaces this one's hot copy as soon as the watch sees it.
+  await shared?.store.watch((c) => {
+    if (isPolicyDoc(c.key.doc)) states.refresh(c.key.doc, c.key.user, c.stored, c.revision);
   });
-  await decisions.open();
+  const decisions = overrides.decisions ?? shared?.decisions ?? (await openJournal(config, clock, log));
   const scorer = overrides.scorer ?? new ReferenceScorer(config.LINUCB_ALPHA);
   log.info({ backend: scorer.backend, precision: scorer.precision }, 'scoring backend selected');
 

@@ -89,6 +89,18 @@ export const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
     .default('feature-pipeline'),
   NATS_MAX_DELIVER: int(5, 1),
+  /** STATE_BACKEND=nats-kv: servers holding the buckets (comma-separated); empty means NATS_URL. */
+  NATS_KV_URL: z.string().default(''),
+  NATS_KV_REPLICAS: int(1, 1, 5),
+  NATS_KV_BUCKET: z
+    .string()
+    .regex(/^[-\w]+$/, 'letters, digits, "_" and "-" only')
+    .default('oo-bandit-state'),
+  NATS_KV_DECISIONS_BUCKET: z
+    .string()
+    .regex(/^[-\w]+$/, 'letters, digits, "_" and "-" only')
+    .default('oo-bandit-decisions'),
+  NATS_KV_TIMEOUT_MS: int(5000, 100),
 
   ENV: z.string().default('development'),
   SENTRY_DSN: z.string().default(''),
@@ -114,6 +126,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const config = parsed.data;
+  if (config.STATE_BACKEND === 'nats-kv' && config.NATS_KV_URL === '' && config.NATS_URL === '') {
+    throw new ConfigError([
+      { variable: 'NATS_KV_URL', message: 'STATE_BACKEND=nats-kv needs NATS_KV_URL or NATS_URL' },
+    ]);
+  }
   if (config.SHADOW_POLICIES.includes(config.ACTIVE_POLICY)) {
     config.SHADOW_POLICIES = config.SHADOW_POLICIES.filter((p) => p !== config.ACTIVE_POLICY);
   }

@@ -10,7 +10,7 @@ import {
   rememberAppliedKey,
   toDocument,
 } from './policy-state.js';
-import { type DocKey, RevisionConflictError, type StateStore } from './state-store.js';
+import { type DocKey, RevisionConflictError, type StateStore, type Versioned } from './state-store.js';
 
 export interface RewardOp {
   readonly kind: 'reward';
@@ -63,6 +63,11 @@ const MAX_CAS_RETRIES = 16;
 export class PolicyStateRepository {
   private readonly cache: LRUCache<string, Entry>;
   private readonly loading = new Map<string, Promise<Entry>>();
+  /** Changes watched while a load of the same key was in flight: the load may have read older state. */
+  private readonly seenWhileLoading = new Map<
+    string,
+    { stored: Versioned<unknown> | null; revision: number }
+  >();
   private readonly queues = new Map<string, { pending: Pending[]; done: Promise<void> }>();
 
   constructor(
@@ -96,6 +101,34 @@ export class PolicyStateRepository {
     if (!this.queues.has(k)) this.cache.delete(k);
   }
 
+  /**
+   * A change committed by any replica, as the store's watch saw it (null: deleted). A hot copy older than
+   * it is replaced, and onChange tells resident copies; a user who is not hot is left to the next read.
+   * The echo of this replica's own write carries the revision the cache already has and changes nothing.
+   */
+  refresh(policy: PolicyName, user: string, stored: Versioned<unknown> | null, revision: number): void {
+    const k = cacheKey(policy, user);
+    if (this.loading.has(k)) {
+      this.seenWhileLoading.set(k, { stored, revision });
+      return;
+    }
+    const hit = this.cache.peek(k);
+    if (!hit || (hit.revision !== null && hit.revision >= revision)) return;
+    if (stored === null) {
+      if (hit.revision === null) return;
+      this.cache.set(k, { state: coldState(policy, this.opts.lambda), revision: null });
+      this.opts.onChange?.(policy, user, null);
+      return;
+    }
+    const state = fromDocument(policy, stored.value);
+    if ('problem' in state) {
+      this.cache.delete(k);
+      return;
+    }
+    this.cache.set(k, { state, revision: stored.revision });
+    this.opts.onChange?.(policy, user, state);
+  }
+
   /** Resolves when every queued write has been committed or has failed. */
   async flush(): Promise<void> {
     while (this.queues.size > 0) await Promise.allSettled([...this.queues.values()].map((q) => q.done));
@@ -107,7 +140,10 @@ export class PolicyStateRepository {
     if (hit) return Promise.resolve(hit);
     let p = this.loading.get(k);
     if (!p) {
-      p = this.load(policy, user).finally(() => this.loading.delete(k));
+      p = this.load(policy, user).finally(() => {
+        this.loading.delete(k);
+        this.seenWhileLoading.delete(k);
+      });
       this.loading.set(k, p);
     }
     return p;
@@ -115,7 +151,9 @@ export class PolicyStateRepository {
 
   private async load(policy: PolicyName, user: string): Promise<Entry> {
     const key: DocKey = { user, doc: policy };
-    const stored = await this.store.load(key);
+    let stored = await this.store.load(key);
+    const seen = this.seenWhileLoading.get(cacheKey(policy, user));
+    if (seen && (stored === null || seen.revision > stored.revision)) stored = seen.stored;
     let entry: Entry;
     if (stored === null) {
       entry = { state: coldState(policy, this.opts.lambda), revision: null };

@@ -1,0 +1,186 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { type KV, type KvEntry, KvWatchInclude } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { StoreUnavailableError } from '../errors/app-errors.js';
+import { docKeyOf, kvKeyOf } from './kv-key.js';
+import type { RawDocuments } from './raw-documents.js';
+import { type DocKey, RevisionConflictError, type StateStore, type Versioned } from './state-store.js';
+
+export interface NatsKvStoreOptions {
+  readonly nc: NatsConnection;
+  readonly kv: KV;
+  readonly log: Logger;
+  /** How long `healthy()` waits for the bucket to answer. */
+  readonly probeTimeoutMs: number;
+  /** Closes what the store was opened with (the connection); called once by close(). */
+  readonly onClose?: () => Promise<void>;
+}
+
+/** A change another writer (or this one) committed, as the watch saw it; null value: deleted. */
+export interface WatchedDoc {
+  readonly key: DocKey;
+  readonly stored: Versioned<unknown> | null;
+  /** The KV revision of the change, also for a deletion. */
+  readonly revision: number;
+}
+
+const CORRUPT_PREFIX = 'corrupt.';
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Per-user documents in one JetStream KV bucket, keyed `{doc}.{encoded user}`, so that several replicas
+ * share them. The KV revision is the document's revision: `save` is `create` (must not exist) or
+ * `update` (revision must match), both a compare-and-set done by the stream leader, and it resolves once
+ * the bucket's replicas have acknowledged the write. Values are the file store's exact bytes (JSON and a
+ * newline), so the migration copies documents byte-for-byte. Anything but a revision conflict is
+ * reported as StoreUnavailableError: the caller answers 503, never acknowledges an unpersisted write.
+ */
+export class NatsKvStateStore implements StateStore, RawDocuments {
+  readonly kind = 'nats-kv';
+  private closed = false;
+  private readonly watchers: { stop(): void }[] = [];
+
+  constructor(private readonly opts: NatsKvStoreOptions) {}
+
+  async load(key: DocKey): Promise<Versioned<unknown> | null> {
+    const entry = await this.getEntry(kvKeyOf(key));
+    if (entry === null) return null;
+    const value = parseValue(entry.value);
+    if (value === undefined) {
+      await this.quarantine(key, 'unparsable JSON');
+      return null;
+    }
+    return { value, revision: entry.revision };
+  }
+
+  async save(key: DocKey, value: unknown, expectedRevision: number | null): Promise<number> {
+    const k = kvKeyOf(key);
+    const bytes = encoder.encode(`${JSON.stringify(value)}\n`);
+    try {
+      return expectedRevision === null
+        ? await this.opts.kv.create(k, bytes)
+        : await this.opts.kv.update(k, bytes, expectedRevision);
+    } catch (err) {
+      if (isConflict(err)) throw new RevisionConflictError(key);
+      throw new StoreUnavailableError(err);
+    }
+  }
+
+  async quarantine(key: DocKey, reason: string): Promise<void> {
+    const k = kvKeyOf(key);
+    const aside = `${CORRUPT_PREFIX}${k}.${Date.now()}`;
+    await this.unavailableOnError(async () => {
+      const entry = await this.opts.kv.get(k);
+      if (entry && entry.operation === 'PUT') await this.opts.kv.put(aside, entry.value);
+      await this.opts.kv.delete(k);
+    });
+    this.opts.log.error(
+      { user: key.user, doc: key.doc, moved_to: aside, reason },
+      'state document unusable; moved aside, user starts cold',
+    );
+  }
+
+  async delete(key: DocKey): Promise<void> {
+    await this.unavailableOnError(() => this.opts.kv.delete(kvKeyOf(key)));
+  }
+
+  async healthy(): Promise<boolean> {
+    if (this.closed || this.opts.nc.isClosed()) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.opts.probeTimeoutMs);
+    });
+    try {
+      return await Promise.race([this.opts.kv.status().then(() => true), timeout]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Calls `onDoc` for every change committed to a document from now on, by any replica, in revision
+   * order. The watch is an ordered consumer: after a reconnect it resumes where it stopped.
+   */
+  async watch(onDoc: (change: WatchedDoc) => void): Promise<void> {
+    const iter = await this.opts.kv.watch({ key: '>', include: KvWatchInclude.UpdatesOnly });
+    this.watchers.push(iter);
+    void (async () => {
+      try {
+        for await (const e of iter) {
+          const key = docKeyOf(e.key);
+          if (key === null) continue;
+          const value = e.operation === 'PUT' ? parseValue(e.value) : null;
+          if (value === undefined) continue;
+          onDoc({
+            key,
+            revision: e.revision,
+            stored: value === null ? null : { value, revision: e.revision },
+          });
+        }
+      } catch (err) {
+        if (!this.closed) this.opts.log.error({ err }, 'state watch stopped');
+      }
+    })();
+  }
+
+  async *keys(): AsyncIterable<DocKey> {
+    const found: DocKey[] = [];
+    await this.unavailableOnError(async () => {
+      for await (const k of await this.opts.kv.keys()) {
+        const key = docKeyOf(k);
+        if (key) found.push(key);
+      }
+    });
+    found.sort((a, b) => (kvKeyOf(a) < kvKeyOf(b) ? -1 : 1));
+    yield* found;
+  }
+
+  async readRaw(key: DocKey): Promise<Uint8Array | null> {
+    return (await this.getEntry(kvKeyOf(key)))?.value ?? null;
+  }
+
+  async writeRaw(key: DocKey, bytes: Uint8Array): Promise<void> {
+    await this.unavailableOnError(() => this.opts.kv.put(kvKeyOf(key), bytes));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of this.watchers) w.stop();
+    await this.opts.onClose?.();
+  }
+
+  private async getEntry(k: string): Promise<KvEntry | null> {
+    const entry = await this.unavailableOnError(() => this.opts.kv.get(k));
+    return entry && entry.operation === 'PUT' ? entry : null;
+  }
+
+  private async unavailableOnError<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new StoreUnavailableError(err);
+    }
+  }
+}
+
+function isConflict(err: unknown): boolean {
+  return (
+    err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.StreamWrongLastSequence ||
+      err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+  );
+}
+
+/** The parsed JSON, or undefined when the bytes are not JSON. */
+function parseValue(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(decoder.decode(bytes)) as unknown;
+  } catch {
+    return undefined;
+  }
+}
