@@ -1,4 +1,4 @@
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -17,6 +17,8 @@ export interface NatsKvBackendOptions {
   readonly clock: () => number;
   readonly log: Logger;
 }
+
+const STATE_HISTORY = 8;
 
 export interface NatsKvBackend {
   readonly store: NatsKvStateStore;
@@ -51,7 +53,8 @@ export async function openNatsKvBackend(opts: NatsKvBackendOptions): Promise<Nat
     const kvm = new Kvm(jetstream(nc, { timeout: opts.timeoutMs }));
     const state = await kvm.create(opts.stateBucket, {
       replicas: opts.replicas,
-      history: 1,
+      // Earlier revisions let a writer find the writes it replaced (see NatsKvStateStore.overwritten).
+      history: STATE_HISTORY,
       allow_direct: false,
       timeout: opts.timeoutMs,
     });
@@ -66,6 +69,8 @@ export async function openNatsKvBackend(opts: NatsKvBackendOptions): Promise<Nat
       store: new NatsKvStateStore({
         nc,
         kv: state,
+        jsm: await jetstreamManager(nc, { timeout: opts.timeoutMs }),
+        bucket: opts.stateBucket,
         log,
         probeTimeoutMs: Math.min(opts.timeoutMs, 2000),
         onClose: () => nc.drain(),

@@ -1,4 +1,9 @@
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamManager,
+  type MsgRequest,
+} from '@nats-io/jetstream';
 import { type KV, type KvEntry, KvWatchInclude } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -10,6 +15,9 @@ import { type DocKey, RevisionConflictError, type StateStore, type Versioned } f
 export interface NatsKvStoreOptions {
   readonly nc: NatsConnection;
   readonly kv: KV;
+  /** For reading a key's earlier revisions (the bucket keeps `history` of them). */
+  readonly jsm: JetStreamManager;
+  readonly bucket: string;
   readonly log: Logger;
   /** How long `healthy()` waits for the bucket to answer. */
   readonly probeTimeoutMs: number;
@@ -41,6 +49,9 @@ export class NatsKvStateStore implements StateStore, RawDocuments {
   readonly kind = 'nats-kv';
   private closed = false;
   private readonly watchers: { stop(): void }[] = [];
+  /** The revision each recent write expected, until `overwritten` asks about it. */
+  private readonly bases = new Map<string, number>();
+  private lateWriteHandler: ((key: DocKey, revision: number) => void) | null = null;
 
   constructor(private readonly opts: NatsKvStoreOptions) {}
 
@@ -59,13 +70,87 @@ export class NatsKvStateStore implements StateStore, RawDocuments {
     const k = kvKeyOf(key);
     const bytes = encoder.encode(`${JSON.stringify(value)}\n`);
     try {
-      return expectedRevision === null
-        ? await this.opts.kv.create(k, bytes)
-        : await this.opts.kv.update(k, bytes, expectedRevision);
+      // "Must not exist" is a CAS on the deletion marker's revision when there is one, so that
+      // `overwritten` knows exactly what this write followed.
+      let base = expectedRevision;
+      if (base === null) {
+        const current = await this.opts.kv.get(k);
+        if (current?.operation === 'PUT') throw new RevisionConflictError(key);
+        base = current?.revision ?? 0;
+      }
+      const revision =
+        base === 0 ? await this.opts.kv.create(k, bytes) : await this.opts.kv.update(k, bytes, base);
+      this.bases.set(`${k}@${revision}`, base);
+      if (this.bases.size > 10_000) this.bases.delete(this.bases.keys().next().value!);
+      return revision;
     } catch (err) {
+      if (err instanceof RevisionConflictError) throw err;
       if (isConflict(err)) throw new RevisionConflictError(key);
+      // A timed-out write may still land (and replace another): look for it once the store answers.
+      if (expectedRevision !== null) this.findLateWrite(key, expectedRevision, bytes);
       throw new StoreUnavailableError(err);
     }
+  }
+
+  /** Told about a write that was reported failed but landed, so that its writer can check what it replaced. */
+  onLateWrite(handler: (key: DocKey, revision: number) => void): void {
+    this.lateWriteHandler = handler;
+  }
+
+  private findLateWrite(key: DocKey, base: number, bytes: Uint8Array, attempt = 0): void {
+    if (this.closed || attempt >= 30) return;
+    const k = kvKeyOf(key);
+    const subject = `$KV.${this.opts.bucket}.${k}`;
+    const retry = () => setTimeout(() => this.findLateWrite(key, base, bytes, attempt + 1), 1000).unref();
+    void (async () => {
+      for (let seq = base + 1; ; ) {
+        const query = { seq, next_by_subj: subject } as unknown as MsgRequest;
+        const m = await this.opts.jsm.streams.getMessage(`KV_${this.opts.bucket}`, query);
+        if (!m) return attempt < 5 ? retry() : undefined;
+        if (Buffer.compare(Buffer.from(m.data), Buffer.from(bytes)) === 0) {
+          this.bases.set(`${k}@${m.seq}`, base);
+          this.opts.log.warn(
+            { user: key.user, doc: key.doc, revision: m.seq },
+            'a write reported failed has landed',
+          );
+          this.lateWriteHandler?.(key, m.seq);
+          return;
+        }
+        seq = m.seq + 1;
+      }
+    })().catch(retry);
+  }
+
+  /**
+   * The documents written to this key after the revision the write at `revision` expected and before it:
+   * writes that passed the same compare-and-set and that this one replaced (nats-server#4320).
+   */
+  async overwritten(key: DocKey, revision: number): Promise<unknown[]> {
+    const k = kvKeyOf(key);
+    const base = this.bases.get(`${k}@${revision}`);
+    this.bases.delete(`${k}@${revision}`);
+    if (base === undefined || revision === base + 1) return [];
+    const subject = `$KV.${this.opts.bucket}.${k}`;
+    const lost: unknown[] = [];
+    await this.unavailableOnError(async () => {
+      for (let seq = base + 1; seq < revision; ) {
+        const query = { seq, next_by_subj: subject } as unknown as MsgRequest;
+        const m = await this.opts.jsm.streams.getMessage(`KV_${this.opts.bucket}`, query);
+        if (!m || m.seq >= revision) break;
+        const op = m.header?.get('KV-Operation');
+        if (!op || op === 'PUT') {
+          const v = parseValue(m.data);
+          if (v !== undefined) lost.push(v);
+        } else {
+          this.opts.log.warn(
+            { user: key.user, doc: key.doc, revision },
+            'a concurrent reset was overwritten',
+          );
+        }
+        seq = m.seq + 1;
+      }
+    });
+    return lost;
   }
 
   async quarantine(key: DocKey, reason: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
+import { uuidv7 } from 'uuidv7';
 import { rankOneUpdate } from '../../kernels/reference/mod.js';
 import type { PolicyName } from '../policies/policy-names.js';
 import {
@@ -75,6 +76,19 @@ export class PolicyStateRepository {
     private readonly opts: RepositoryOptions,
   ) {
     this.cache = new LRUCache({ max: opts.cacheSize });
+    store.onLateWrite?.((key, revision) => {
+      if (key.doc !== 'sync') void this.carryForward(key.doc, key.user, revision);
+    });
+  }
+
+  /** Re-applies what the write at `revision` replaced unseen (see StateStore.overwritten). */
+  private async carryForward(policy: PolicyName, user: string, revision: number): Promise<void> {
+    try {
+      const lost = (await this.store.overwritten?.({ user, doc: policy }, revision)) ?? [];
+      await Promise.all(lost.flatMap(opsOf).map((op) => this.apply(policy, user, op)));
+    } catch (err) {
+      this.opts.log.error({ err, user, policy, revision }, 'could not carry overwritten rewards forward');
+    }
   }
 
   get cachedEntries(): number {
@@ -212,23 +226,48 @@ export class PolicyStateRepository {
     this.queues.delete(cacheKey(policy, user));
   }
 
-  private async commitRewards(policy: PolicyName, user: string, ops: RewardOp[]): Promise<RewardOutcome[]> {
+  private async commitRewards(policy: PolicyName, user: string, given: RewardOp[]): Promise<RewardOutcome[]> {
     const k = cacheKey(policy, user);
+    // Where a write may have to be re-applied, every reward needs a key, so that it never counts twice.
+    const ops = this.store.overwritten
+      ? given.map((op) => (op.idempotencyKey === null ? { ...op, idempotencyKey: `auto:${uuidv7()}` } : op))
+      : given;
+    const key: DocKey = { user, doc: policy };
     for (let attempt = 0; ; attempt++) {
       const base = await this.entry(policy, user);
       const next = cloneState(base.state);
       const outcomes = ops.map((op) => applyReward(next, op));
       if (!outcomes.some((o) => o.applied)) return outcomes;
+      let revision: number;
       try {
-        const revision = await this.store.save({ user, doc: policy }, toDocument(next), base.revision);
-        this.cache.set(k, { state: next, revision });
-        this.opts.onChange?.(policy, user, next);
-        return outcomes;
+        const doc = toDocument(next);
+        const stored = this.store.overwritten ? { ...doc, last_ops: lastOps(ops, outcomes) } : doc;
+        revision = await this.store.save(key, stored, base.revision);
       } catch (err) {
         if (!(err instanceof RevisionConflictError) || attempt >= MAX_CAS_RETRIES) throw err;
         // Another writer (a replica) got there first: re-read and re-apply, idempotency keys included.
         this.cache.delete(k);
+        continue;
       }
+      this.cache.set(k, { state: next, revision });
+      this.opts.onChange?.(policy, user, next);
+      // A write that replaced another one unseen carries that one's operations forward before it is
+      // acknowledged; idempotency keys keep them from counting twice.
+      const lost = (await this.store.overwritten?.(key, revision)) ?? [];
+      const carried = lost.flatMap(opsOf);
+      if (carried.length > 0) {
+        this.opts.log.warn(
+          { user, policy, revision, carried: carried.length },
+          're-applying overwritten rewards',
+        );
+        await this.commitRewards(policy, user, carried);
+        // A reward both writes applied was acknowledged as applied by the other one first.
+        const theirs = new Set(carried.map((op) => op.idempotencyKey).filter((key) => key !== null));
+        return outcomes.map((o, i) =>
+          o.applied && theirs.has(ops[i]!.idempotencyKey ?? '') ? { ...o, applied: false } : o,
+        );
+      }
+      return outcomes;
     }
   }
 
@@ -238,6 +277,32 @@ export class PolicyStateRepository {
     this.opts.onChange?.(policy, user, null);
     return { applied: true, nUpdates: 0 };
   }
+}
+
+/** What a write added to its base, stored with it so that a writer that replaced it can re-apply it. */
+interface StoredOp {
+  x: number[];
+  r: number;
+  k: string | null;
+  ts: string;
+}
+
+function lastOps(ops: RewardOp[], outcomes: RewardOutcome[]): StoredOp[] {
+  return ops
+    .filter((_, i) => outcomes[i]!.applied)
+    .map((op) => ({ x: Array.from(op.x), r: op.reward, k: op.idempotencyKey, ts: op.ts }));
+}
+
+function opsOf(doc: unknown): RewardOp[] {
+  const stored = (doc as { last_ops?: unknown }).last_ops;
+  if (!Array.isArray(stored)) return [];
+  return (stored as StoredOp[]).map((o) => ({
+    kind: 'reward',
+    x: o.x,
+    reward: o.r,
+    idempotencyKey: o.k,
+    ts: o.ts,
+  }));
 }
 
 function cacheKey(policy: PolicyName, user: string): string {
