@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
+import { AgentRegistry, builtInAgents } from './agents/mod.js';
 import type { Config } from './config/env.js';
 import { AppError } from './errors/app-errors.js';
+import { GatewayClient, TipGenerator } from './generate/mod.js';
 import { createErrorHandler } from './http/error-handler.js';
+import { gracefulClose } from './http/plugins/graceful-close.js';
 import { requestContext } from './http/plugins/request-context.js';
+import { agentRoutes } from './http/routes/agents.js';
+import { generateRoutes } from './http/routes/generate.js';
 import { healthRoutes } from './http/routes/health.js';
 import { scoringRoutes } from './http/routes/scoring.js';
 import { userRoutes } from './http/routes/users.js';
@@ -34,6 +39,8 @@ export interface AppOverrides {
   readonly scorer?: Scorer;
   readonly store?: StateStore;
   readonly decisions?: DecisionStore;
+  /** Context-inference agents; the built-in ones when omitted. */
+  readonly agents?: AgentRegistry;
 }
 
 declare module 'fastify' {
@@ -131,6 +138,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   app.decorate('bandit', bandit);
   app.decorate('config', config);
+  // The contract speaks JSON only; Fastify's built-in text/plain parser would turn a wrong media type
+  // into a confusing 422.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(zodValidatorCompiler);
   // Responses are built by our own typed code; validating them again would only cost time.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -140,8 +150,20 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   await app.register(requestContext, { traces });
+  await app.register(gracefulClose);
   await app.register(scoringRoutes, { bandit });
   await app.register(userRoutes, { bandit, adminToken: config.ADMIN_TOKEN });
+  const gateway = new GatewayClient({
+    baseUrl: config.LITELLM_URL,
+    apiKey: config.LITELLM_MASTER_KEY,
+    model: config.LITELLM_MODEL,
+    timeoutMs: config.GENERATE_TIMEOUT_MS,
+    log,
+  });
+  await app.register(generateRoutes, {
+    tips: new TipGenerator({ gateway, defaultPromptVersion: config.DEFAULT_PROMPT_VERSION, log }),
+  });
+  await app.register(agentRoutes, { agents: overrides.agents ?? new AgentRegistry(builtInAgents()), clock });
   await app.register(healthRoutes, {
     health: async (): Promise<HealthResponse> => ({
       ok: true,

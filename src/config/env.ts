@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROMPT_VERSIONS } from '../generate/prompts/mod.js';
 import { POLICY_NAMES, type PolicyName } from '../policies/policy-names.js';
 
 /** Environment flags accept the usual spellings; anything else is an error, not a silent false. */
@@ -81,7 +82,7 @@ export const EnvSchema = z.object({
   LITELLM_MASTER_KEY: z.string().default('sk-oo-dev'),
   LITELLM_MODEL: z.string().min(1).default('tip-generator'),
   GENERATE_TIMEOUT_MS: int(10_000, 1),
-  DEFAULT_PROMPT_VERSION: z.string().min(1).default('v1'),
+  DEFAULT_PROMPT_VERSION: z.enum(PROMPT_VERSIONS).default('v1'),
 
   NATS_URL: z.string().default(''),
   NATS_DURABLE_PREFIX: z
