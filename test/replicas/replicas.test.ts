@@ -154,6 +154,12 @@ describe('replicas sharing state through JetStream KV', () => {
     expect(acked).toHaveLength(16 * PER_CLIENT);
     await expectReference(r1.url, acked);
     await expectReference(r2.url, acked);
+    const logs = r1.output() + r2.output();
+    const count = (msg: string) => logs.split(msg).length - 1;
+    console.info(
+      `double-committed writes carried forward: ${count('re-applying overwritten rewards')}, ` +
+        `late writes found: ${count('a write reported failed has landed')}`,
+    );
   }, 120_000);
 
   it("a killed replica's pending events are rewarded through the other; a reward sent to both is applied once", async () => {
