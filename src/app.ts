@@ -101,12 +101,16 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const states = new PolicyStateRepository(store, {
     lambda: config.RIDGE_LAMBDA,
     cacheSize: config.USER_CACHE_SIZE,
+    maxAgeMs: shared ? config.NATS_KV_MAX_STALENESS_MS : 0,
     log,
   });
   // Another replica's reward replaces this one's hot copy as soon as the watch sees it.
-  await shared?.store.watch((c) => {
-    if (isPolicyDoc(c.key.doc)) states.refresh(c.key.doc, c.key.user, c.stored, c.revision);
-  });
+  await shared?.store.watch(
+    (c) => {
+      if (isPolicyDoc(c.key.doc)) states.refresh(c.key.doc, c.key.user, c.stored, c.revision);
+    },
+    () => states.invalidateAll(),
+  );
   const decisions = overrides.decisions ?? shared?.decisions ?? (await openJournal(config, clock, log));
   const scorer = overrides.scorer ?? new ReferenceScorer(config.LINUCB_ALPHA);
   log.info({ backend: scorer.backend, precision: scorer.precision }, 'scoring backend selected');

@@ -102,6 +102,7 @@ export const EnvSchema = z.object({
     .regex(/^[-\w]+$/, 'letters, digits, "_" and "-" only')
     .default('oo-bandit-decisions'),
   NATS_KV_TIMEOUT_MS: int(5000, 100),
+  NATS_KV_MAX_STALENESS_MS: int(2000, 10),
 
   ENV: z.string().default('development'),
   SENTRY_DSN: z.string().default(''),

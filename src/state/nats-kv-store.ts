@@ -188,11 +188,17 @@ export class NatsKvStateStore implements StateStore, RawDocuments {
 
   /**
    * Calls `onDoc` for every change committed to a document from now on, by any replica, in revision
-   * order. The watch is an ordered consumer: after a reconnect it resumes where it stopped.
+   * order, and `onGap` after a reconnect. The watch is an ordered push consumer: when its server dies
+   * it is recreated only after missed heartbeats (about a minute), so holders of copies also bound their
+   * age (PolicyStateRepository maxAgeMs).
    */
-  async watch(onDoc: (change: WatchedDoc) => void): Promise<void> {
+  async watch(onDoc: (change: WatchedDoc) => void, onGap: () => void = () => {}): Promise<void> {
     const iter = await this.opts.kv.watch({ key: '>', include: KvWatchInclude.UpdatesOnly });
     this.watchers.push(iter);
+    // Changes made while this client was disconnected may come late: whoever holds copies drops them.
+    void (async () => {
+      for await (const s of this.opts.nc.status()) if (s.type === 'reconnect') onGap();
+    })();
     void (async () => {
       try {
         for await (const e of iter) {

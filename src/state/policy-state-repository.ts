@@ -49,6 +49,12 @@ interface Entry {
 export interface RepositoryOptions {
   readonly lambda: number;
   readonly cacheSize: number;
+  /**
+   * When set, a hot copy older than this is read again from the store: a bound on how stale a copy can
+   * get when change notifications from other replicas are delayed or lost (a watch whose consumer died
+   * with its server). 0 or unset: copies stay until evicted (one process owns the store).
+   */
+  readonly maxAgeMs?: number;
   readonly log: Logger;
   /** Told after every committed change, so resident copies (kernel slabs) can follow. */
   readonly onChange?: (policy: PolicyName, user: string, state: PolicyState | null) => void;
@@ -75,7 +81,7 @@ export class PolicyStateRepository {
     private readonly store: StateStore,
     private readonly opts: RepositoryOptions,
   ) {
-    this.cache = new LRUCache({ max: opts.cacheSize });
+    this.cache = new LRUCache({ max: opts.cacheSize, ...(opts.maxAgeMs ? { ttl: opts.maxAgeMs } : {}) });
     store.onLateWrite?.((key, revision) => {
       if (key.doc !== 'sync') void this.carryForward(key.doc, key.user, revision);
     });
@@ -141,6 +147,11 @@ export class PolicyStateRepository {
     }
     this.cache.set(k, { state, revision: stored.revision });
     this.opts.onChange?.(policy, user, state);
+  }
+
+  /** Drops every hot copy (change notifications may have been missed, e.g. while reconnecting). */
+  invalidateAll(): void {
+    this.cache.clear();
   }
 
   /** Resolves when every queued write has been committed or has failed. */

@@ -10,6 +10,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 import { CANDIDATES } from '../helpers/test-app.js';
 
 const D = 5;
+const MAX_STALENESS_MS = 500;
 const USERS = Array.from({ length: 20 }, (_, i) => `user.${i}@example:x`);
 
 interface Acked {
@@ -25,6 +26,7 @@ function replicaEnv(urls: string, replicas: number): Record<string, string> {
     NATS_KV_URL: urls,
     NATS_KV_REPLICAS: String(replicas),
     NATS_KV_TIMEOUT_MS: '2000',
+    NATS_KV_MAX_STALENESS_MS: String(MAX_STALENESS_MS),
     STATE_DIR: tempDir(),
     EGREEDY_SEED: '1',
   };
@@ -116,7 +118,7 @@ describe('replicas sharing state through JetStream KV', () => {
 
     const acked: Acked[] = [];
     let killedAt = -1;
-    const PER_CLIENT = 25;
+    const PER_CLIENT = 16;
     const client = async (c: number) => {
       for (let i = 0; i < PER_CLIENT; i++) {
         const n = c * PER_CLIENT + i;
@@ -143,15 +145,18 @@ describe('replicas sharing state through JetStream KV', () => {
           `n=${n} acked=${acked.length} ${JSON.stringify(answers)}`,
         ).toBeLessThanOrEqual(1);
         acked.push({ user, key: body.event_id, x: vectorOf(req, index), reward });
-        if (acked.length === 130 && killedAt < 0 && !process.env.NOKILL) {
+        if (acked.length === 90 && killedAt < 0) {
           killedAt = acked.length;
           await cluster.nodes[leader]!.stop('SIGKILL');
         }
       }
     };
     await Promise.all(Array.from({ length: 16 }, (_, c) => client(c)));
-    expect(killedAt).toBe(process.env.NOKILL ? -1 : 130);
+    expect(killedAt).toBe(90);
     expect(acked).toHaveLength(16 * PER_CLIENT);
+    // The stream leader died: a replica's watch may be stalled until its consumer is recreated, so its
+    // copies are as fresh as the staleness bound promises, no fresher.
+    await sleep(MAX_STALENESS_MS + 200);
     await expectReference(r1.url, acked);
     await expectReference(r2.url, acked);
     const logs = r1.output() + r2.output();
