@@ -5,14 +5,14 @@
  * rewards carrying fresh event ids (so every one is applied and its idempotency key stored). Also
  * measures the watch delay: from a write acknowledged on one replica to the watch event on another.
  *
- *   npm run bench:state            (BENCH_SECONDS=8 BENCH_CONNECTIONS=16 BENCH_USERS=200)
+ *   npm run bench:state     (BENCH_SECONDS=8 BENCH_CONNECTIONS=16 BENCH_USERS=200 BENCH_ROUNDS=3)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,8 @@ const SERVER = join(ROOT, 'dist/src/server.js');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const USERS = Number(process.env.BENCH_USERS ?? 200);
+/** The machine is shared: every setup runs this many times, interleaved, and the median is reported. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 interface Row {
   setup: string;
@@ -157,10 +159,9 @@ function quantile(sorted: number[], q: number): number {
 }
 
 async function measure(setup: string, targets: string[]): Promise<Row> {
-  await load(targets, 2); // warm-up (JIT, caches, bucket creation), not reported
   const r = await load(targets);
   const sorted = r.latencies.sort((a, b) => a - b);
-  const row = {
+  return {
     setup,
     replicas: targets.length,
     rewards_per_s: Math.round(r.ok / SECONDS),
@@ -168,10 +169,45 @@ async function measure(setup: string, targets: string[]): Promise<Row> {
     p99_ms: Number(quantile(sorted, 0.99).toFixed(2)),
     errors: r.errors,
   };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function printRow(row: Row): void {
   console.log(
-    `${row.setup.padEnd(22)} ${String(row.replicas).padStart(8)} ${String(row.rewards_per_s).padStart(10)} ${row.p50_ms.toFixed(2).padStart(8)} ${row.p99_ms.toFixed(2).padStart(8)} ${String(row.errors).padStart(6)}`,
+    `${row.setup.padEnd(10)} ${String(row.replicas).padStart(8)} ${String(row.rewards_per_s).padStart(10)} ${row.p50_ms.toFixed(2).padStart(8)} ${row.p99_ms.toFixed(2).padStart(8)} ${String(row.errors).padStart(6)}`,
   );
-  return row;
+}
+
+/** End to end: a reward acknowledged by replica A, until replica B's /stats shows it (B's user is hot). */
+async function visibility(
+  a: string,
+  b: string,
+  samples = 50,
+): Promise<{ p50_ms: number; p99_ms: number; max_ms: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  const stats = async (user: string) =>
+    ((await (await fetch(`${b}/stats/${user}`)).json()) as { n_updates: number }).n_updates;
+  const delays: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const user = `vis-${i % 5}`;
+    const before = await stats(user);
+    const status = await post(agent, new URL('/reward', a), rewardBody(i).replace(/bench-\d+/, user));
+    if (status !== 200) throw new Error(`reward answered ${status}`);
+    const acked = performance.now();
+    while ((await stats(user)) <= before) {}
+    delays.push(performance.now() - acked);
+  }
+  agent.destroy();
+  const s = delays.sort((x, y) => x - y);
+  return {
+    p50_ms: Number(quantile(s, 0.5).toFixed(2)),
+    p99_ms: Number(quantile(s, 0.99).toFixed(2)),
+    max_ms: Number(s[s.length - 1]!.toFixed(2)),
+  };
 }
 
 /** From a save acknowledged on replica A to the watch event for that revision on replica B. */
@@ -217,23 +253,45 @@ async function watchDelay(
 
 async function main(): Promise<void> {
   console.log(
-    `state backends: ${SECONDS}s per setup, ${CONNECTIONS} connections per replica, ${USERS} users`,
+    `state backends: ${SECONDS}s per setup and round, ${ROUNDS} rounds, ${CONNECTIONS} connections per replica, ${USERS} users`,
   );
-  console.log(
-    `${'setup'.padEnd(22)} ${'replicas'.padStart(8)} ${'rewards/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(6)}`,
-  );
-  const rows: Row[] = [];
   const file = await startService({ STATE_BACKEND: 'file', STATE_DIR: temp('bench-file-') });
-  rows.push(await measure('file', [file]));
-
   const nats = await startNats();
   const kvEnv = { STATE_BACKEND: 'nats-kv', NATS_KV_URL: nats, STATE_DIR: temp('bench-kv-') };
   const kv1 = await startService({ ...kvEnv, NATS_KV_BUCKET: 'bench-one' });
-  rows.push(await measure('nats-kv', [kv1]));
   const kvA = await startService({ ...kvEnv, NATS_KV_BUCKET: 'bench-two' });
   const kvB = await startService({ ...kvEnv, NATS_KV_BUCKET: 'bench-two' });
-  rows.push(await measure('nats-kv', [kvA, kvB]));
+  const setups: [string, string[]][] = [
+    ['file', [file]],
+    ['nats-kv', [kv1]],
+    ['nats-kv', [kvA, kvB]],
+  ];
+  for (const [, targets] of setups) await load(targets, 2); // warm-up: JIT, caches, buckets
+  const rounds: Row[][] = setups.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [i, [name, targets]] of setups.entries()) rounds[i]!.push(await measure(name, targets));
+  }
+  const rows: Row[] = rounds.map((rs) => ({
+    setup: rs[0]!.setup,
+    replicas: rs[0]!.replicas,
+    rewards_per_s: median(rs.map((x) => x.rewards_per_s)),
+    p50_ms: median(rs.map((x) => x.p50_ms)),
+    p99_ms: median(rs.map((x) => x.p99_ms)),
+    errors: rs.reduce((n, x) => n + x.errors, 0),
+  }));
+  console.log(`median of ${ROUNDS} rounds:`);
+  console.log(
+    `${'setup'.padEnd(10)} ${'replicas'.padStart(8)} ${'rewards/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(6)}`,
+  );
+  for (const row of rows) printRow(row);
+  console.log(
+    `rounds (rewards/s): ${rounds.map((rs) => `${rs[0]!.setup}×${rs[0]!.replicas} ${rs.map((x) => x.rewards_per_s).join('/')}`).join(', ')}`,
+  );
 
+  const seen = await visibility(kvA, kvB);
+  console.log(
+    `reward acked by A → visible in B's /stats (50 rewards): p50 ${seen.p50_ms} ms, p99 ${seen.p99_ms} ms, max ${seen.max_ms} ms`,
+  );
   const watch = await watchDelay(nats);
   console.log(
     `watch delay (ack on A → event on B, 300 writes): p50 ${watch.p50_ms} ms, p99 ${watch.p99_ms} ms, max ${watch.max_ms} ms`,
@@ -243,14 +301,16 @@ async function main(): Promise<void> {
   mkdirSync(results, { recursive: true });
   const meta = {
     seconds: SECONDS,
+    rounds: ROUNDS,
     connections_per_replica: CONNECTIONS,
     users: USERS,
     node: process.version,
+    cpus: availableParallelism(),
     date: new Date().toISOString(),
   };
   writeFileSync(
     join(results, 'state.json'),
-    `${JSON.stringify({ ...meta, rows, watch_delay: watch }, null, 2)}\n`,
+    `${JSON.stringify({ ...meta, rows, rounds, watch_delay: watch, stats_visibility: seen }, null, 2)}\n`,
   );
   const spec = vl.compile({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',

@@ -69,10 +69,10 @@ export class NatsKvStateStore implements StateStore, RawDocuments {
   async save(key: DocKey, value: unknown, expectedRevision: number | null): Promise<number> {
     const k = kvKeyOf(key);
     const bytes = encoder.encode(`${JSON.stringify(value)}\n`);
+    // "Must not exist" is a CAS on the deletion marker's revision when there is one, so that
+    // `overwritten` knows exactly what this write followed.
+    let base = expectedRevision;
     try {
-      // "Must not exist" is a CAS on the deletion marker's revision when there is one, so that
-      // `overwritten` knows exactly what this write followed.
-      let base = expectedRevision;
       if (base === null) {
         const current = await this.opts.kv.get(k);
         if (current?.operation === 'PUT') throw new RevisionConflictError(key);
@@ -87,7 +87,7 @@ export class NatsKvStateStore implements StateStore, RawDocuments {
       if (err instanceof RevisionConflictError) throw err;
       if (isConflict(err)) throw new RevisionConflictError(key);
       // A timed-out write may still land (and replace another): look for it once the store answers.
-      if (expectedRevision !== null) this.findLateWrite(key, expectedRevision, bytes);
+      if (base !== null) this.findLateWrite(key, base, bytes);
       throw new StoreUnavailableError(err);
     }
   }
