@@ -172,6 +172,9 @@ describe('STATE_BACKEND=nats-kv', () => {
     expect(down.json().error).toBe('store_unavailable');
     const health = (await app.inject({ method: 'GET', url: '/health' })).json();
     expect(health.state).toEqual({ backend: 'nats-kv', reachable: false });
+    // A score must record its decision first: no event id leaves that another replica could not reward.
+    const score = await app.inject({ method: 'POST', url: '/score', payload: scoreBody('u6') });
+    expect(score.statusCode).toBe(503);
     await nats.restart();
     let res = down;
     for (let i = 0; i < 50 && res.statusCode !== 200; i++) {
