@@ -5,7 +5,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { AgentRegistry, builtInAgents } from './agents/mod.js';
 import type { Config } from './config/env.js';
 import { AppError } from './errors/app-errors.js';
-import { type DecisionLogSink, FileDecisionLog } from './evaluation/decision-log.js';
+import { type DecisionLogSink, FileDecisionLog, fanOut } from './evaluation/decision-log.js';
 import { GatewayClient, TipGenerator } from './generate/mod.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { gracefulClose } from './http/plugins/graceful-close.js';
@@ -87,9 +87,22 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   log.info({ backend: scorer.backend, precision: scorer.precision }, 'scoring backend selected');
 
   const decisionLogDir = join(config.STATE_DIR, 'decisions');
-  const decisionLog = config.DECISION_LOG
+  // CONTRACT §6: the NATS modules are loaded only when NATS_URL is set.
+  const natsModule = config.NATS_URL === '' ? null : await import('./nats/mod.js');
+  let nats: NatsRuntime | null = null;
+  // With NATS, the decision log is also published to the `decisions` stream (the file stays the
+  // durable record that answers wait for).
+  const decisionStream =
+    natsModule && config.DECISION_LOG
+      ? new natsModule.NatsDecisionSink(() => nats?.connection() ?? null, log, {
+          maxBacklog: 100_000,
+          closeTimeoutMs: 5_000,
+        })
+      : null;
+  const fileLog = config.DECISION_LOG
     ? (overrides.decisionLog ?? new FileDecisionLog({ dir: decisionLogDir, fsync: config.FSYNC }))
     : null;
+  const decisionLog = fileLog && decisionStream ? fanOut([fileLog, decisionStream]) : fileLog;
   const bandit = new BanditService({
     config,
     states,
@@ -110,11 +123,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     clock,
   });
 
-  // CONTRACT §6: the NATS client is loaded only when NATS_URL is set.
-  let nats: NatsRuntime | null = null;
-  if (config.NATS_URL !== '') {
-    const { startNats } = await import('./nats/mod.js');
-    nats = startNats(
+  if (natsModule) {
+    nats = natsModule.startNats(
       {
         url: config.NATS_URL,
         durablePrefix: config.NATS_DURABLE_PREFIX,
@@ -190,6 +200,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   app.addHook('onClose', async () => {
     // First: messages in hand finish (acked after their state is written) before the stores close.
+    await decisionStream?.close();
     await nats?.close();
     await states.flush();
     await decisions.close();
