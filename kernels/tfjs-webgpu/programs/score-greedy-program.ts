@@ -1,0 +1,37 @@
+import { checkD, dispatchFor, type WebGPUProgram, WORKGROUP_SIZE } from './program-util.js';
+
+/** One invocation per candidate row: out[n] = θ[slot[n]]ᵀx[n]. */
+export class BanditScoreGreedyProgram implements WebGPUProgram {
+  outputShape: number[];
+  shaderKey: string;
+  variableNames = ['theta', 'x', 'slot'];
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  workgroupSize = WORKGROUP_SIZE;
+  size = true;
+  private readonly d: number;
+
+  constructor(n: number, d: number) {
+    this.d = checkD(d);
+    this.outputShape = [n];
+    this.dispatchLayout = { x: [0] };
+    this.dispatch = dispatchFor(n);
+    this.shaderKey = `banditScoreGreedy_${d}`;
+  }
+
+  getUserCode(): string {
+    const d = this.d;
+    return `
+      fn main(index : i32) {
+        if (index >= uniforms.size) { return; }
+        let xo = index * ${d};
+        let to = slot[index] * ${d};
+        var mean = 0.0;
+        for (var i = 0; i < ${d}; i++) {
+          mean = mean + theta[to + i] * x[xo + i];
+        }
+        result[index] = mean;
+      }
+    `;
+  }
+}
