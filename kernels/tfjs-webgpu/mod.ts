@@ -16,6 +16,13 @@ export { WebGPUBanditBackend } from './webgpu-bandit-backend.js';
 
 export interface LoadOptions extends AdapterOptions {}
 
+/** Marks the tfjs backend this module started, with the adapter it runs on. */
+const ADAPTER = Symbol.for('oo-bandit-scorer.webgpu-adapter');
+interface FoundKind {
+  kind: 'hardware' | 'software';
+  description: string;
+}
+
 /**
  * Finds an adapter (WEBGPU_ADAPTER=auto|hardware|software unless `opts.adapter` says), registers
  * tfjs's 'webgpu' backend on it with this folder's kernels, and makes it active. tfjs keeps one
@@ -25,12 +32,20 @@ export async function load(opts: LoadOptions = {}): Promise<BanditBackend> {
   const options = { ...adapterOptionsFromEnv(), ...stripUndefined(opts) };
   const tf = await import('@tensorflow/tfjs-core');
   const engine = tf.engine() as unknown as { registry: Record<string, unknown> };
-  const running = engine.registry['webgpu'] as { device?: GPUDevice; adapterInfo?: unknown } | undefined;
+  const running = engine.registry['webgpu'] as { device?: GPUDevice; [ADAPTER]?: FoundKind } | undefined;
   let description: string;
   let device: GPUDevice;
   if (running?.device) {
+    const kind = running[ADAPTER];
+    if (!kind)
+      throw new Error("tfjs-webgpu: tfjs's 'webgpu' backend was started by someone else; cannot reuse it");
+    if (options.adapter !== 'auto' && options.adapter !== kind.kind) {
+      throw new Error(
+        `tfjs-webgpu: this process already runs WebGPU on a ${kind.kind} adapter, not ${options.adapter}`,
+      );
+    }
     device = running.device;
-    description = 'reused';
+    description = kind.description;
     await import('./register-all-kernels.js');
   } else {
     const found = await findAdapter(options);
@@ -52,8 +67,9 @@ export async function load(opts: LoadOptions = {}): Promise<BanditBackend> {
     const backend = new webgpu.WebGPUBackend(device, found.adapter.info);
     // Replace the package's own registration, which asks for a default adapter with no options.
     if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-    tf.registerBackend('webgpu', () => backend, 3);
     description = `${found.kind}: ${found.description || 'unnamed adapter'}`;
+    Object.assign(backend, { [ADAPTER]: { kind: found.kind, description } satisfies FoundKind });
+    tf.registerBackend('webgpu', () => backend, 3);
   }
   if (!(await tf.setBackend('webgpu')))
     throw new Error("tfjs-webgpu: tfjs could not start its 'webgpu' backend");
