@@ -7,7 +7,16 @@ type Tf = typeof TF;
 const CHUNK_ROWS = 65_536;
 
 /**
- * The bandit kernels as chains of stock TF.js ops (gather, batched matMul, scatterND), for backends
+ * Batched A·v for [n, d, d] × [n, d] as a broadcast multiply and a sum. Not batched matMul: TF.js's
+ * GPU matMul tiles 32×32 per matrix, so n tiny d×d products waste most of every tile (on WebGPU it
+ * was ~25× slower than this at n = 2,000, d = 12); libtensorflow runs either form well.
+ */
+function matVec(tf: Tf, a: TF.Tensor3D, v: TF.Tensor2D): TF.Tensor2D {
+  return tf.sum(tf.mul(a, tf.expandDims(v, 1)), 2);
+}
+
+/**
+ * The bandit kernels as chains of stock TF.js ops (gather, broadcast multiply, sum, scatterND), for backends
  * where those ops are native and fused kernels cannot be registered: libtensorflow under
  * tfjs-node(-gpu). It runs on any TF.js backend, which is how it is tested here (cpu) and how the
  * WebGPU bench measures the op chain its fused WGSL replaces. float32, like every TF.js backend.
@@ -107,11 +116,12 @@ export class ComposedSlab implements Slab {
         const idx = tf.tensor1d(ss, 'int32');
         const xt = tf.tensor2d(xs, [g, d]);
         const a = tf.gather(this.ainv, idx) as TF.Tensor3D;
-        const u = tf.matMul(a, tf.expandDims(xt, 2) as TF.Tensor3D); // [g, d, 1]
-        const den = tf.add(1, tf.sum(tf.mul(tf.squeeze(u, [2]), xt), 1)); // [g]
-        const a2 = tf.sub(a, tf.div(tf.matMul(u, u, false, true), tf.reshape(den, [g, 1, 1])));
+        const u = matVec(tf, a, xt); // A⁻¹x, [g, d]
+        const den = tf.add(1, tf.sum(tf.mul(u, xt), 1)); // 1 + xᵀA⁻¹x, [g]
+        const uuT = tf.mul(tf.expandDims(u, 2), tf.expandDims(u, 1)); // [g, d, d]
+        const a2 = tf.sub(a, tf.div(uuT, tf.reshape(den, [g, 1, 1])));
         const b2 = tf.add(tf.gather(this.b, idx), tf.mul(xt, tf.tensor2d(rs, [g, 1])));
-        const t2 = tf.squeeze(tf.matMul(a2, tf.expandDims(b2, 2) as TF.Tensor3D), [2]);
+        const t2 = matVec(tf, a2 as TF.Tensor3D, b2 as TF.Tensor2D);
         return { ainv: a2 as TF.Tensor3D, b: b2 as TF.Tensor2D, theta: t2 as TF.Tensor2D };
       });
       this.replace({ ...next, slots: ss });
@@ -154,9 +164,10 @@ export class ComposedSlab implements Slab {
         const idx = tf.tensor1d(slots.subarray(start, end), 'int32');
         const mean = tf.sum(tf.mul(tf.gather(this.theta, idx), xs), 1);
         if (alpha === null) return mean;
-        const a = tf.gather(this.ainv, idx) as TF.Tensor3D;
-        const ax = tf.squeeze(tf.matMul(a, tf.expandDims(xs, 2) as TF.Tensor3D), [2]);
-        const quad = tf.sum(tf.mul(ax, xs), 1);
+        // xᵀA⁻¹x = Σᵢⱼ A⁻¹ᵢⱼ·(xxᵀ)ᵢⱼ: one reduction of d² per row (a reduction per row of A⁻¹x would
+        // be d times as many outputs, and TF.js's GPU reduce costs per output).
+        const outer = tf.reshape(tf.mul(tf.expandDims(xs, 2), tf.expandDims(xs, 1)), [rows, d * d]);
+        const quad = tf.sum(tf.mul(tf.reshape(tf.gather(this.ainv, idx), [rows, d * d]), outer), 1);
         return tf.add(mean, tf.mul(alpha, tf.sqrt(tf.relu(quad))));
       });
       try {
