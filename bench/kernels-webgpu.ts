@@ -3,7 +3,7 @@
  * fused WGSL kernels against the same math as a chain of stock TF.js ops on the same 'webgpu'
  * backend. Each timed call is end to end: candidate rows up, scores down (as the service uses it).
  *
- *   npm run bench:kernels-webgpu [-- --users 1,100,10000 --budget-ms 3000]
+ *   npm run bench:kernels-webgpu [-- --users 1,100,10000 --impls wgsl-fused --budget-ms 3000]
  *
  * Prints a table; writes bench/results/kernels-webgpu.json and kernels-webgpu.svg.
  */
@@ -21,12 +21,14 @@ const ALPHA = 1;
 const { values: args } = parseArgs({
   options: {
     users: { type: 'string', default: '1,100,10000,100000' },
+    impls: { type: 'string', default: 'wgsl-fused,tfjs-op-chain' },
     'budget-ms': { type: 'string', default: '3000' },
     out: { type: 'string', default: 'bench/results/kernels-webgpu' },
   },
 });
 const USERS = args.users.split(',').map(Number);
 const BUDGET_MS = Number(args['budget-ms']);
+const IMPLS = args.impls.split(',') as Row['impl'][];
 
 interface Row {
   impl: 'wgsl-fused' | 'tfjs-op-chain';
@@ -117,7 +119,7 @@ async function main(): Promise<void> {
   console.log(`WebGPU adapter: ${adapter}; ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`);
   console.log('impl            users    scores/s   µs/call    updates/s  µs/update-call  reps');
   for (const users of USERS) {
-    for (const impl of ['wgsl-fused', 'tfjs-op-chain'] as const) {
+    for (const impl of IMPLS) {
       const slab = impl === 'wgsl-fused' ? backend.createSlab(D, users) : new ComposedSlab(tf, D, users);
       try {
         const r = await measure(impl, slab, users);
@@ -130,8 +132,9 @@ async function main(): Promise<void> {
         slab.dispose();
       }
     }
-    const fused = rows.find((r) => r.users === users && r.impl === 'wgsl-fused')!;
-    const chain = rows.find((r) => r.users === users && r.impl === 'tfjs-op-chain')!;
+    const fused = rows.find((r) => r.users === users && r.impl === 'wgsl-fused');
+    const chain = rows.find((r) => r.users === users && r.impl === 'tfjs-op-chain');
+    if (!fused || !chain) continue;
     console.log(
       `  fused / op chain at U=${users}: scores ×${(fused.scoresPerSec / chain.scoresPerSec).toFixed(1)}, updates ×${(fused.updatesPerSec / chain.updatesPerSec).toFixed(1)}`,
     );

@@ -1,6 +1,7 @@
 import { checkD, dispatchFor, type WebGPUProgram, WORKGROUP_SIZE } from './program-util.js';
+import { dot } from './wgsl-unroll.js';
 
-/** One invocation per candidate row: out[n] = θ[slot[n]]ᵀx[n]. */
+/** One invocation per candidate row: out[n] = θ[slot[n]]ᵀx[n], d baked in and unrolled. */
 export class BanditScoreGreedyProgram implements WebGPUProgram {
   outputShape: number[];
   shaderKey: string;
@@ -26,11 +27,11 @@ export class BanditScoreGreedyProgram implements WebGPUProgram {
         if (index >= uniforms.size) { return; }
         let xo = index * ${d};
         let to = slot[index] * ${d};
-        var mean = 0.0;
-        for (var i = 0; i < ${d}; i++) {
-          mean = mean + theta[to + i] * x[xo + i];
-        }
-        result[index] = mean;
+        result[index] = ${dot(
+          (i) => `theta[to + ${i}]`,
+          (i) => `x[xo + ${i}]`,
+          d,
+        )};
       }
     `;
   }

@@ -1,9 +1,10 @@
 import { checkD, dispatchFor, type WebGPUProgram, WORKGROUP_SIZE } from './program-util.js';
+import { dot, loadVector, range } from './wgsl-unroll.js';
 
 /**
  * One invocation per candidate row: out[n] = θ[s]ᵀx + α·√(xᵀA⁻¹[s]x), s = slot[n], fused so that the
- * row is read once and nothing [N, d, d]-sized is ever materialized. A⁻¹ is symmetric, so the
- * quadratic form reads the upper triangle only (d(d+1)/2 loads instead of d²).
+ * row is read once and nothing [N, d, d]-sized is ever materialized. d is baked in and the code is
+ * unrolled; A⁻¹ is symmetric, so the quadratic form reads the upper triangle only (d(d+1)/2 loads).
  */
 export class BanditScoreUCBProgram implements WebGPUProgram {
   outputShape: number[];
@@ -26,6 +27,12 @@ export class BanditScoreUCBProgram implements WebGPUProgram {
 
   getUserCode(): string {
     const d = this.d;
+    // Row i of the quadratic form: xᵢ·(A⁻¹ᵢᵢxᵢ + 2·Σⱼ₍ⱼ>ᵢ₎ A⁻¹ᵢⱼxⱼ).
+    const rows = range(d).map((i) => {
+      const off = range(d - i - 1).map((k) => `ainv[ao + ${i * d + i + k + 1}] * x${i + k + 1}`);
+      const inner = off.length ? ` + 2.0 * (${off.join(' + ')})` : '';
+      return `quad = quad + x${i} * (ainv[ao + ${i * d + i}] * x${i}${inner});`;
+    });
     return `
       fn main(index : i32) {
         if (index >= uniforms.size) { return; }
@@ -33,21 +40,14 @@ export class BanditScoreUCBProgram implements WebGPUProgram {
         let xo = index * ${d};
         let to = s * ${d};
         let ao = s * ${d * d};
-        var xv : array<f32, ${d}>;
-        var mean = 0.0;
-        for (var i = 0; i < ${d}; i++) {
-          xv[i] = x[xo + i];
-          mean = mean + theta[to + i] * xv[i];
-        }
+        ${loadVector('x', 'x', 'xo', d)}
+        let mean = ${dot(
+          (i) => `theta[to + ${i}]`,
+          (i) => `x${i}`,
+          d,
+        )};
         var quad = 0.0;
-        for (var i = 0; i < ${d}; i++) {
-          let ri = ao + i * ${d};
-          var off = 0.0;
-          for (var j = i + 1; j < ${d}; j++) {
-            off = off + ainv[ri + j] * xv[j];
-          }
-          quad = quad + xv[i] * (ainv[ri + i] * xv[i] + 2.0 * off);
-        }
+        ${rows.join('\n        ')}
         result[index] = mean + uniforms.alpha * sqrt(max(quad, 0.0));
       }
     `;

@@ -1,10 +1,11 @@
 import { checkD, dispatchFor, type WebGPUProgram, WORKGROUP_SIZE } from './program-util.js';
+import { aij, range, upper } from './wgsl-unroll.js';
 
 /**
  * Sherman–Morrison on the resident A⁻¹ slab, in place (the slab is this program's output buffer):
  * one invocation per distinct slot applies that user's rewards in batch order,
- * A⁻¹ ← A⁻¹ − (A⁻¹x)(A⁻¹x)ᵀ / (1 + xᵀA⁻¹x), holding the d×d matrix in private memory meanwhile.
- * uᵢuⱼ and uⱼuᵢ round identically, so a symmetric A⁻¹ stays exactly symmetric.
+ * A⁻¹ ← A⁻¹ − (A⁻¹x)(A⁻¹x)ᵀ / (1 + xᵀA⁻¹x). The upper triangle is held in d(d+1)/2 scalars meanwhile
+ * (d baked in, unrolled) and written back to both triangles, so A⁻¹ stays exactly symmetric.
  */
 export class BanditUpdateAinvProgram implements WebGPUProgram {
   outputShape: number[];
@@ -27,33 +28,33 @@ export class BanditUpdateAinvProgram implements WebGPUProgram {
 
   getUserCode(): string {
     const d = this.d;
-    const dd = d * d;
+    const tri = upper(d);
+    const load = tri.map(([i, j]) => `var ${aij(i, j)} = result[ao + ${i * d + j}];`);
+    const xs = range(d).map((i) => `let x${i} = x[xo + ${i}];`);
+    const us = range(d).map(
+      (i) =>
+        `let u${i} = ${range(d)
+          .map((j) => `${aij(i, j)} * x${j}`)
+          .join(' + ')};`,
+    );
+    const q = range(d)
+      .map((i) => `x${i} * u${i}`)
+      .join(' + ');
+    const step = tri.map(([i, j]) => `${aij(i, j)} = ${aij(i, j)} - u${i} * u${j} * inv;`);
+    const store = range(d).flatMap((i) => range(d).map((j) => `result[ao + ${i * d + j}] = ${aij(i, j)};`));
     return `
       fn main(index : i32) {
         if (index >= uniforms.groups) { return; }
-        let ao = groupSlot[index] * ${dd};
-        var a : array<f32, ${dd}>;
-        for (var k = 0; k < ${dd}; k++) { a[k] = result[ao + k]; }
-        var xv : array<f32, ${d}>;
-        var u : array<f32, ${d}>;
+        let ao = groupSlot[index] * ${d * d};
+        ${load.join('\n        ')}
         for (var m = groupStart[index]; m < groupStart[index + 1]; m++) {
           let xo = rowOrder[m] * ${d};
-          for (var i = 0; i < ${d}; i++) { xv[i] = x[xo + i]; }
-          var q = 0.0;
-          for (var i = 0; i < ${d}; i++) {
-            var r = 0.0;
-            for (var j = 0; j < ${d}; j++) { r = r + a[i * ${d} + j] * xv[j]; }
-            u[i] = r;
-            q = q + xv[i] * r;
-          }
-          let inv = 1.0 / (1.0 + q);
-          for (var i = 0; i < ${d}; i++) {
-            for (var j = 0; j < ${d}; j++) {
-              a[i * ${d} + j] = a[i * ${d} + j] - u[i] * u[j] * inv;
-            }
-          }
+          ${xs.join('\n          ')}
+          ${us.join('\n          ')}
+          let inv = 1.0 / (1.0 + ${q});
+          ${step.join('\n          ')}
         }
-        for (var k = 0; k < ${dd}; k++) { result[ao + k] = a[k]; }
+        ${store.join('\n        ')}
       }
     `;
   }
