@@ -3,6 +3,7 @@
  * without a GPU) against the float64 reference. No skip: if no adapter can be had, load() rejects
  * and every test here fails, saying why.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BanditBackend } from '../../kernels/backend.js';
@@ -196,6 +197,38 @@ describe('tfjs-webgpu fused kernels vs the float64 reference', () => {
     } finally {
       slab.dispose();
     }
+  });
+
+  it('past 65,535 workgroups (TF.js reshapes the dispatch to 2-D) every row is scored once, and no tensor leaks', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const n = 65_535 * 64 + 1000;
+    const slab = backend.createSlab(1, 3);
+    try {
+      // d = 1 keeps the upload small: A⁻¹ = [a], θ = [t], score = t·x + α·√(a·x²).
+      await slab.write(
+        Int32Array.from([0, 1, 2]),
+        Float64Array.from([1, 0.5, 0.25]),
+        Float64Array.from([1, -2, 3]),
+        new Float64Array(3),
+      );
+      const slots = Int32Array.from({ length: n }, (_, i) => i % 3);
+      const x = Float64Array.from({ length: n }, (_, i) => ((i % 1000) - 500) / 500);
+      const got = await slab.scoreUCB(x, slots, 0.5);
+      const a = [1, 0.5, 0.25];
+      const t = [1, -2, 3];
+      let worst = 0;
+      for (let i = 0; i < n; i++) {
+        const s = i % 3;
+        const want = t[s]! * x[i]! + 0.5 * Math.sqrt(a[s]! * x[i]! * x[i]!);
+        worst = Math.max(worst, Math.abs(got[i]! - want) / (Math.abs(t[s]! * x[i]!) + 1e-30));
+      }
+      expect(worst).toBeLessThanOrEqual(1e-4);
+      await slab.update(Float64Array.from([1, 1]), Float64Array.from([1, 0]), Int32Array.from([2, 2]));
+      await slab.read(Int32Array.from([2]));
+    } finally {
+      slab.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 
   it('refuses slots outside the slab and mismatched lengths instead of touching another row', async () => {
