@@ -10,6 +10,8 @@ export class WebGPUBanditBackend implements BanditBackend {
   readonly precision = 'float32' as const;
   /** e.g. "software: llvmpipe … OpenGL ES 3.2 Mesa" — for logs and /health. */
   readonly adapter: string;
+  /** A registry choosing the fastest backend should not prefer WebGPU on a software rasterizer. */
+  readonly adapterKind: 'hardware' | 'software';
   private readonly tf: Tf;
   private readonly maxBindingBytes: number;
   private readonly slabs = new Set<WebGPUSlab>();
@@ -18,6 +20,7 @@ export class WebGPUBanditBackend implements BanditBackend {
     this.tf = tf;
     this.name = 'tfjs-webgpu';
     this.adapter = adapter;
+    this.adapterKind = adapter.startsWith('hardware') ? 'hardware' : 'software';
     this.maxBindingBytes = maxBindingBytes;
   }
 

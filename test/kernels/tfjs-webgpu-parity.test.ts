@@ -48,7 +48,9 @@ describe('tfjs-webgpu fused kernels vs the float64 reference', () => {
   it('names itself and its adapter', () => {
     expect(backend.name).toBe('tfjs-webgpu');
     expect(backend.precision).toBe('float32');
-    expect((backend as unknown as { adapter: string }).adapter).toMatch(/^(hardware|software): /);
+    const { adapter, adapterKind } = backend as unknown as { adapter: string; adapterKind: string };
+    expect(adapter).toMatch(/^(hardware|software): /);
+    expect(adapter.startsWith(adapterKind)).toBe(true);
   });
 
   it('BanditScoreUCB: relative error ≤ 1e-4 and the same chosen candidate except near ties', async () => {
