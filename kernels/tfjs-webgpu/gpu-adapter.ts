@@ -63,19 +63,44 @@ export async function findAdapter(opts: AdapterOptions = {}): Promise<FoundAdapt
   Object.assign(globalThis, dawn.globals);
   const choice = opts.adapter ?? 'auto';
   const tried: string[] = [];
+  const attempt = async (
+    kind: FoundAdapter['kind'],
+    what: string,
+    dawnOptions: string[],
+    request: GPURequestAdapterOptions,
+  ): Promise<FoundAdapter | null> => {
+    try {
+      const gpu = dawn.create(dawnOptions);
+      const adapter = await gpu.requestAdapter(request);
+      if (adapter) return { adapter, kind, description: describe(adapter), gpu };
+      tried.push(`${what}: none`);
+    } catch (err) {
+      tried.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return null;
+  };
   if (choice !== 'software') {
-    const gpu = dawn.create(opts.dawnOptions ?? []);
-    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (adapter) return { adapter, kind: 'hardware', description: describe(adapter), gpu };
-    tried.push(`hardware adapter (Dawn options ${JSON.stringify(opts.dawnOptions ?? [])}): none`);
+    const dawnOptions = opts.dawnOptions ?? [];
+    const found = await attempt(
+      'hardware',
+      `hardware adapter (Dawn options ${JSON.stringify(dawnOptions)})`,
+      dawnOptions,
+      {
+        powerPreference: 'high-performance',
+      },
+    );
+    if (found) return found;
   }
   if (choice !== 'hardware') {
     if (!process.env['EGL_PLATFORM']) process.env['EGL_PLATFORM'] = 'surfaceless';
-    const gpu = dawn.create(SOFTWARE_DAWN_OPTIONS);
     // featureLevel is newer than the @webgpu/types the package ships; Dawn reads it.
-    const adapter = await gpu.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
-    if (adapter) return { adapter, kind: 'software', description: describe(adapter), gpu };
-    tried.push('software adapter (OpenGL ES on llvmpipe, compatibility mode): none');
+    const found = await attempt(
+      'software',
+      'software adapter (OpenGL ES on llvmpipe, compatibility mode)',
+      SOFTWARE_DAWN_OPTIONS,
+      { featureLevel: 'compatibility' } as GPURequestAdapterOptions,
+    );
+    if (found) return found;
   }
   throw new Error(`tfjs-webgpu: no WebGPU adapter (WEBGPU_ADAPTER=${choice}); tried ${tried.join('; ')}`);
 }
