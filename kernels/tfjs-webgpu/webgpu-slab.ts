@@ -6,6 +6,13 @@ import type { WebGPUBackend } from './kernels/webgpu-backend-type.js';
 
 type Tf = typeof TF;
 
+/** float64 → float32 with a plain loop: about twice as fast as Float32Array.from on V8 for millions of rows. */
+function toFloat32(src: Float64Array): Float32Array {
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = src[i]!;
+  return out;
+}
+
 /**
  * A slab of S users' posteriors resident in GPU buffers, float32: A⁻¹ [S, d, d], θ [S, d], b [S, d].
  * Scoring uploads only the candidate rows and their slots; updates and writes change the buffers in
@@ -59,7 +66,7 @@ export class WebGPUSlab implements Slab {
     const rows = [...last.values()];
     const unique = Int32Array.from(rows, (i) => slots[i]!);
     const pick = (src: Float64Array, w: number): Float32Array => {
-      if (rows.length === n) return Float32Array.from(src);
+      if (rows.length === n) return toFloat32(src);
       const out = new Float32Array(rows.length * w);
       rows.forEach((i, k) => {
         out.set(src.subarray(i * w, (i + 1) * w), k * w);
@@ -95,8 +102,8 @@ export class WebGPUSlab implements Slab {
     if (m === 0) return;
     await this.ensureActive();
     const { tf } = this;
-    const xT = tf.tensor2d(Float32Array.from(x), [m, this.d]);
-    const rT = tf.tensor1d(Float32Array.from(reward), 'float32');
+    const xT = tf.tensor2d(toFloat32(x), [m, this.d]);
+    const rT = tf.tensor1d(toFloat32(reward), 'float32');
     const sT = tf.tensor1d(slots, 'int32');
     try {
       const outs = tf
@@ -151,7 +158,7 @@ export class WebGPUSlab implements Slab {
     if (n === 0) return new Float64Array(0);
     await this.ensureActive();
     const { tf } = this;
-    const xT = tf.tensor2d(Float32Array.from(x), [n, this.d]);
+    const xT = tf.tensor2d(toFloat32(x), [n, this.d]);
     const sT = tf.tensor1d(slots, 'int32');
     const inputs: TF.NamedTensorMap =
       kernel === BanditScoreUCB
