@@ -77,6 +77,9 @@ export const EnvSchema = z.object({
   ADMIN_TOKEN: z.string().default(''),
 
   SCORER_BACKEND: z.string().min(1).default('auto'),
+  // Read by kernels/tfjs-webgpu when it loads; declared here so a typo stops the service at start.
+  WEBGPU_ADAPTER: z.enum(['auto', 'hardware', 'software']).default('auto'),
+  WEBGPU_DAWN_OPTIONS: z.string().default(''),
 
   LITELLM_URL: z.url().default('http://localhost:4000'),
   LITELLM_MASTER_KEY: z.string().default('sk-oo-dev'),
