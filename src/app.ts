@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { AgentRegistry, builtInAgents } from './agents/mod.js';
 import type { Config } from './config/env.js';
 import { AppError } from './errors/app-errors.js';
+import { type DecisionLogSink, FileDecisionLog, fanOut } from './evaluation/decision-log.js';
 import { GatewayClient, TipGenerator } from './generate/mod.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { gracefulClose } from './http/plugins/graceful-close.js';
@@ -11,15 +13,18 @@ import { requestContext } from './http/plugins/request-context.js';
 import { agentRoutes } from './http/routes/agents.js';
 import { generateRoutes } from './http/routes/generate.js';
 import { healthRoutes } from './http/routes/health.js';
+import { recommendRoutes } from './http/routes/recommend.js';
 import { scoringRoutes } from './http/routes/scoring.js';
 import { userRoutes } from './http/routes/users.js';
 import type { ConsumerHealth, HealthResponse } from './http/schemas/inspect.js';
 import { zodValidatorCompiler } from './http/zod-validator.js';
+import type { NatsRuntime } from './nats/mod.js';
 import { BOUND_TO_REQUEST, createLogger } from './observability/logger.js';
 import { createErrorReporter } from './observability/sentry.js';
 import { createTraceStore, traceIdOf } from './observability/trace-context.js';
 import { createRandomSource, type RandomSource } from './policies/random.js';
 import { BanditService } from './scoring/bandit-service.js';
+import { RecommendService } from './scoring/recommend-service.js';
 import { ReferenceScorer } from './scoring/reference-scorer.js';
 import type { Scorer } from './scoring/scorer.js';
 import { DecisionJournal } from './state/decision-journal.js';
@@ -41,6 +46,8 @@ export interface AppOverrides {
   readonly decisions?: DecisionStore;
   /** Context-inference agents; the built-in ones when omitted. */
   readonly agents?: AgentRegistry;
+  /** Replaces the decision log's file sink (e.g. with a fan-out that also publishes to NATS). */
+  readonly decisionLog?: DecisionLogSink;
 }
 
 declare module 'fastify' {
@@ -115,6 +122,23 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const scorer = overrides.scorer ?? new ReferenceScorer(config.LINUCB_ALPHA);
   log.info({ backend: scorer.backend, precision: scorer.precision }, 'scoring backend selected');
 
+  const decisionLogDir = join(config.STATE_DIR, 'decisions');
+  // CONTRACT §6: the NATS modules are loaded only when NATS_URL is set.
+  const natsModule = config.NATS_URL === '' ? null : await import('./nats/mod.js');
+  let nats: NatsRuntime | null = null;
+  // With NATS, the decision log is also published to the `decisions` stream (the file stays the
+  // durable record that answers wait for).
+  const decisionStream =
+    natsModule && config.DECISION_LOG
+      ? new natsModule.NatsDecisionSink(() => nats?.connection() ?? null, log, {
+          maxBacklog: 100_000,
+          closeTimeoutMs: 5_000,
+        })
+      : null;
+  const fileLog = config.DECISION_LOG
+    ? (overrides.decisionLog ?? new FileDecisionLog({ dir: decisionLogDir, fsync: config.FSYNC }))
+    : null;
+  const decisionLog = fileLog && decisionStream ? fanOut([fileLog, decisionStream]) : fileLog;
   const bandit = new BanditService({
     config,
     states,
@@ -124,7 +148,30 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     scorer,
     random: overrides.random ?? createRandomSource(config.EGREEDY_SEED),
     clock,
+    decisionLog: decisionLog ?? undefined,
   });
+  const recommender = new RecommendService({
+    bandit,
+    active: config.ACTIVE_POLICY,
+    shadows: config.SHADOW_POLICIES,
+    epsilon: config.EGREEDY_EPSILON,
+    log: decisionLog,
+    clock,
+  });
+
+  if (natsModule) {
+    nats = natsModule.startNats(
+      {
+        url: config.NATS_URL,
+        durablePrefix: config.NATS_DURABLE_PREFIX,
+        maxDeliver: config.NATS_MAX_DELIVER,
+        ackWaitMs: config.NATS_ACK_WAIT_S * 1000,
+        nakDelayMs: config.NATS_NAK_DELAY_MS,
+        concurrency: config.NATS_CONCURRENCY,
+      },
+      { bandit, store, traces, log, clock },
+    );
+  }
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -156,6 +203,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(requestContext, { traces });
   await app.register(gracefulClose);
   await app.register(scoringRoutes, { bandit });
+  await app.register(recommendRoutes, {
+    recommender,
+    logDir: decisionLogDir,
+    windowMs: config.REWARD_WINDOW_S * 1000,
+    policies: [config.ACTIVE_POLICY, ...config.SHADOW_POLICIES],
+    clock,
+  });
   await app.register(userRoutes, { bandit, adminToken: config.ADMIN_TOKEN });
   const gateway = new GatewayClient({
     baseUrl: config.LITELLM_URL,
@@ -171,15 +225,22 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(healthRoutes, {
     health: async (): Promise<HealthResponse> => ({
       ok: true,
-      nats: { enabled: false, consumers: { signals: idleConsumer(), feedback: idleConsumer() } },
+      nats: nats?.health() ?? {
+        enabled: false,
+        consumers: { signals: idleConsumer(), feedback: idleConsumer() },
+      },
       scorer: { backend: scorer.backend, precision: scorer.precision },
       state: { backend: store.kind, reachable: await store.healthy() },
     }),
   });
 
   app.addHook('onClose', async () => {
+    // First: messages in hand finish (acked after their state is written) before the stores close.
+    await decisionStream?.close();
+    await nats?.close();
     await states.flush();
     await decisions.close();
+    await decisionLog?.close();
     await scorer.close();
     await store.close();
     await reporter.close();

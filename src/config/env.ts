@@ -77,6 +77,9 @@ export const EnvSchema = z.object({
   ADMIN_TOKEN: z.string().default(''),
 
   SCORER_BACKEND: z.string().min(1).default('auto'),
+  // Read by kernels/tfjs-webgpu when it loads; declared here so a typo stops the service at start.
+  WEBGPU_ADAPTER: z.enum(['auto', 'hardware', 'software']).default('auto'),
+  WEBGPU_DAWN_OPTIONS: z.string().default(''),
 
   LITELLM_URL: z.url().default('http://localhost:4000'),
   LITELLM_MASTER_KEY: z.string().default('sk-oo-dev'),
@@ -90,6 +93,9 @@ export const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
     .default('feature-pipeline'),
   NATS_MAX_DELIVER: int(5, 1),
+  NATS_ACK_WAIT_S: num(30, 1),
+  NATS_NAK_DELAY_MS: int(2000, 0),
+  NATS_CONCURRENCY: int(8, 1, 1024),
   /** STATE_BACKEND=nats-kv: servers holding the buckets (comma-separated); empty means NATS_URL. */
   NATS_KV_URL: z.string().default(''),
   NATS_KV_REPLICAS: int(1, 1, 5),

@@ -158,12 +158,13 @@ describe('POST /generate', () => {
   });
 
   it('answers 504 upstream_timeout after GENERATE_TIMEOUT_MS, and cancels the gateway call', async () => {
-    const { app, gateway } = await appWithGateway(hang, { GENERATE_TIMEOUT_MS: '300' });
+    // Long enough that a loaded CI machine still reaches the gateway before the timeout fires.
+    const { app, gateway } = await appWithGateway(hang, { GENERATE_TIMEOUT_MS: '1500' });
     const res = await app.inject({ method: 'POST', url: '/generate', payload: body() });
     expect(res.statusCode).toBe(504);
     expect(res.json()).toEqual({
       error: 'upstream_timeout',
-      message: 'the gateway did not answer within 300 ms',
+      message: 'the gateway did not answer within 1500 ms',
     });
     await within(gateway.calls[0]!.cancelled, 10_000, 'the gateway call being cancelled');
     expect(gateway.calls[0]!.wasCancelled()).toBe(true);
