@@ -21,9 +21,9 @@ export function isBackendChoice(s: string): s is BackendChoice {
  * Folders another branch may or may not have delivered are imported through a computed specifier, so
  * that tsc does not resolve them and a missing one fails at run time, where `auto` falls back.
  */
-async function importOptional(folder: string): Promise<{ load(): Promise<BanditBackend> }> {
+async function importOptional(folder: string): Promise<{ load(opts?: object): Promise<BanditBackend> }> {
   const specifier = `./${folder}/mod.js`;
-  return (await import(specifier)) as { load(): Promise<BanditBackend> };
+  return (await import(specifier)) as { load(opts?: object): Promise<BanditBackend> };
 }
 
 const LOADERS: Readonly<Record<BackendName, () => Promise<BanditBackend>>> = {
@@ -33,14 +33,10 @@ const LOADERS: Readonly<Record<BackendName, () => Promise<BanditBackend>>> = {
   'tfjs-cpu': async () => (await import('./tfjs-cpu/mod.js')).load(),
   'tfjs-wasm': async () => (await import('./tfjs-wasm/mod.js')).load(),
   'tfjs-webgpu': async () => (await importOptional('tfjs-webgpu')).load(),
-  'tfjs-node': async () => (await importOptional('tfjs-node')).load(),
-  'tfjs-node-gpu': async () => {
-    // The same folder, on libtensorflow's CUDA build.
-    const mod = (await importOptional('tfjs-node')) as {
-      load(opts?: { gpu?: boolean }): Promise<BanditBackend>;
-    };
-    return mod.load({ gpu: true });
-  },
+  // kernels/tfjs-node loads @tensorflow/tfjs-node-gpu and/or @tensorflow/tfjs-node, as asked.
+  'tfjs-node': async () => (await importOptional('tfjs-node')).load({ packages: ['@tensorflow/tfjs-node'] }),
+  'tfjs-node-gpu': async () =>
+    (await importOptional('tfjs-node')).load({ packages: ['@tensorflow/tfjs-node-gpu'] }),
 };
 
 /**

@@ -1,26 +1,37 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
+import { AgentRegistry, builtInAgents } from './agents/mod.js';
 import type { Config } from './config/env.js';
 import { AppError } from './errors/app-errors.js';
+import { type DecisionLogSink, FileDecisionLog, fanOut } from './evaluation/decision-log.js';
+import { GatewayClient, TipGenerator } from './generate/mod.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { gracefulClose } from './http/plugins/graceful-close.js';
 import { requestContext } from './http/plugins/request-context.js';
+import { agentRoutes } from './http/routes/agents.js';
+import { generateRoutes } from './http/routes/generate.js';
 import { healthRoutes } from './http/routes/health.js';
+import { recommendRoutes } from './http/routes/recommend.js';
 import { scoringRoutes } from './http/routes/scoring.js';
 import { userRoutes } from './http/routes/users.js';
 import type { ConsumerHealth, HealthResponse } from './http/schemas/inspect.js';
 import { zodValidatorCompiler } from './http/zod-validator.js';
+import type { NatsRuntime } from './nats/mod.js';
 import { BOUND_TO_REQUEST, createLogger } from './observability/logger.js';
 import { createErrorReporter } from './observability/sentry.js';
 import { createTraceStore, traceIdOf } from './observability/trace-context.js';
 import { createRandomSource, type RandomSource } from './policies/random.js';
 import { BanditService } from './scoring/bandit-service.js';
 import { createScorer } from './scoring/create-scorer.js';
+import { RecommendService } from './scoring/recommend-service.js';
 import type { Scorer } from './scoring/scorer.js';
 import { DecisionJournal } from './state/decision-journal.js';
+import type { DecisionStore } from './state/decision-store.js';
 import { FeatureRings } from './state/feature-ring.js';
 import { FileStateStore } from './state/file-store.js';
+import { isPolicyDoc } from './state/kv-key.js';
 import { PolicyStateRepository } from './state/policy-state-repository.js';
 import type { StateStore } from './state/state-store.js';
 
@@ -32,6 +43,11 @@ export interface AppOverrides {
   readonly random?: RandomSource;
   readonly scorer?: Scorer;
   readonly store?: StateStore;
+  readonly decisions?: DecisionStore;
+  /** Context-inference agents; the built-in ones when omitted. */
+  readonly agents?: AgentRegistry;
+  /** Replaces the decision log's file sink (e.g. with a fan-out that also publishes to NATS). */
+  readonly decisionLog?: DecisionLogSink;
 }
 
 declare module 'fastify' {
@@ -39,6 +55,35 @@ declare module 'fastify' {
     bandit: BanditService;
     config: Config;
   }
+}
+
+async function openJournal(config: Config, clock: () => number, log: Logger): Promise<DecisionJournal> {
+  const journal = new DecisionJournal({
+    dir: config.STATE_DIR,
+    windowMs: config.REWARD_WINDOW_S * 1000,
+    maxCached: config.DECISION_CACHE_MAX,
+    fsync: config.FSYNC,
+    clock,
+    log,
+  });
+  await journal.open();
+  return journal;
+}
+
+/** STATE_BACKEND=nats-kv: the NATS client is loaded only then. */
+async function openSharedState(config: Config, clock: () => number, log: Logger) {
+  const { openNatsKvBackend } = await import('./state/nats-kv-backend.js');
+  return openNatsKvBackend({
+    servers: config.NATS_KV_URL || config.NATS_URL,
+    replicas: config.NATS_KV_REPLICAS,
+    stateBucket: config.NATS_KV_BUCKET,
+    decisionsBucket: config.NATS_KV_DECISIONS_BUCKET,
+    windowMs: config.REWARD_WINDOW_S * 1000,
+    timeoutMs: config.NATS_KV_TIMEOUT_MS,
+    maxCachedDecisions: config.DECISION_CACHE_MAX,
+    clock,
+    log,
+  });
 }
 
 const idleConsumer = (): ConsumerHealth => ({ last_msg_ts: null, processed: 0, errors: 0 });
@@ -55,25 +100,46 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const reporter = await createErrorReporter(config.SENTRY_DSN, config.ENV, log);
   const clock = overrides.clock ?? Date.now;
 
-  const store = overrides.store ?? new FileStateStore({ dir: config.STATE_DIR, fsync: config.FSYNC, log });
+  const shared = config.STATE_BACKEND === 'nats-kv' ? await openSharedState(config, clock, log) : null;
+  const store =
+    overrides.store ??
+    shared?.store ??
+    new FileStateStore({ dir: config.STATE_DIR, fsync: config.FSYNC, log });
   const scorer = overrides.scorer ?? (await createScorer(config, log));
   const states = new PolicyStateRepository(store, {
     lambda: config.RIDGE_LAMBDA,
     cacheSize: config.USER_CACHE_SIZE,
+    maxAgeMs: shared ? config.NATS_KV_MAX_STALENESS_MS : 0,
     log,
     onChange: (policy, user, state) => scorer.stateChanged?.(policy, user, state),
   });
-  const decisions = new DecisionJournal({
-    dir: config.STATE_DIR,
-    windowMs: config.REWARD_WINDOW_S * 1000,
-    maxCached: config.DECISION_CACHE_MAX,
-    fsync: config.FSYNC,
-    clock,
-    log,
-  });
-  await decisions.open();
+  // Another replica's reward replaces this one's hot copy as soon as the watch sees it.
+  await shared?.store.watch(
+    (c) => {
+      if (isPolicyDoc(c.key.doc)) states.refresh(c.key.doc, c.key.user, c.stored, c.revision);
+    },
+    () => states.invalidateAll(),
+  );
+  const decisions = overrides.decisions ?? shared?.decisions ?? (await openJournal(config, clock, log));
   log.info({ backend: scorer.backend, precision: scorer.precision }, 'scoring backend selected');
 
+  const decisionLogDir = join(config.STATE_DIR, 'decisions');
+  // CONTRACT §6: the NATS modules are loaded only when NATS_URL is set.
+  const natsModule = config.NATS_URL === '' ? null : await import('./nats/mod.js');
+  let nats: NatsRuntime | null = null;
+  // With NATS, the decision log is also published to the `decisions` stream (the file stays the
+  // durable record that answers wait for).
+  const decisionStream =
+    natsModule && config.DECISION_LOG
+      ? new natsModule.NatsDecisionSink(() => nats?.connection() ?? null, log, {
+          maxBacklog: 100_000,
+          closeTimeoutMs: 5_000,
+        })
+      : null;
+  const fileLog = config.DECISION_LOG
+    ? (overrides.decisionLog ?? new FileDecisionLog({ dir: decisionLogDir, fsync: config.FSYNC }))
+    : null;
+  const decisionLog = fileLog && decisionStream ? fanOut([fileLog, decisionStream]) : fileLog;
   const bandit = new BanditService({
     config,
     states,
@@ -83,7 +149,30 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     scorer,
     random: overrides.random ?? createRandomSource(config.EGREEDY_SEED),
     clock,
+    decisionLog: decisionLog ?? undefined,
   });
+  const recommender = new RecommendService({
+    bandit,
+    active: config.ACTIVE_POLICY,
+    shadows: config.SHADOW_POLICIES,
+    epsilon: config.EGREEDY_EPSILON,
+    log: decisionLog,
+    clock,
+  });
+
+  if (natsModule) {
+    nats = natsModule.startNats(
+      {
+        url: config.NATS_URL,
+        durablePrefix: config.NATS_DURABLE_PREFIX,
+        maxDeliver: config.NATS_MAX_DELIVER,
+        ackWaitMs: config.NATS_ACK_WAIT_S * 1000,
+        nakDelayMs: config.NATS_NAK_DELAY_MS,
+        concurrency: config.NATS_CONCURRENCY,
+      },
+      { bandit, store, traces, log, clock },
+    );
+  }
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -115,19 +204,44 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(requestContext, { traces });
   await app.register(gracefulClose);
   await app.register(scoringRoutes, { bandit, batchBodyLimit: config.BATCH_BODY_LIMIT });
+  await app.register(recommendRoutes, {
+    recommender,
+    logDir: decisionLogDir,
+    windowMs: config.REWARD_WINDOW_S * 1000,
+    policies: [config.ACTIVE_POLICY, ...config.SHADOW_POLICIES],
+    clock,
+  });
   await app.register(userRoutes, { bandit, adminToken: config.ADMIN_TOKEN });
+  const gateway = new GatewayClient({
+    baseUrl: config.LITELLM_URL,
+    apiKey: config.LITELLM_MASTER_KEY,
+    model: config.LITELLM_MODEL,
+    timeoutMs: config.GENERATE_TIMEOUT_MS,
+    log,
+  });
+  await app.register(generateRoutes, {
+    tips: new TipGenerator({ gateway, defaultPromptVersion: config.DEFAULT_PROMPT_VERSION, log }),
+  });
+  await app.register(agentRoutes, { agents: overrides.agents ?? new AgentRegistry(builtInAgents()), clock });
   await app.register(healthRoutes, {
     health: async (): Promise<HealthResponse> => ({
       ok: true,
-      nats: { enabled: false, consumers: { signals: idleConsumer(), feedback: idleConsumer() } },
+      nats: nats?.health() ?? {
+        enabled: false,
+        consumers: { signals: idleConsumer(), feedback: idleConsumer() },
+      },
       scorer: { backend: scorer.backend, precision: scorer.precision },
       state: { backend: store.kind, reachable: await store.healthy() },
     }),
   });
 
   app.addHook('onClose', async () => {
+    // First: messages in hand finish (acked after their state is written) before the stores close.
+    await decisionStream?.close();
+    await nats?.close();
     await states.flush();
     await decisions.close();
+    await decisionLog?.close();
     await scorer.close();
     await store.close();
     await reporter.close();

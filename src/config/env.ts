@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BACKEND_NAMES, type BackendChoice, isBackendChoice } from '../../kernels/registry.js';
+import { PROMPT_VERSIONS } from '../generate/prompts/mod.js';
 import { POLICY_NAMES, type PolicyName } from '../policies/policy-names.js';
 
 /** Environment flags accept the usual spellings; anything else is an error, not a silent false. */
@@ -84,12 +85,15 @@ export const EnvSchema = z.object({
   SCORE_BATCH_MAX: int(128, 1, 10_000),
   SCORE_BATCH_WAIT_US: int(100, 0, 1_000_000),
   SCORER_SLAB_USERS: int(10_000, 1),
+  // Read by kernels/tfjs-webgpu when it loads; declared here so a typo stops the service at start.
+  WEBGPU_ADAPTER: z.enum(['auto', 'hardware', 'software']).default('auto'),
+  WEBGPU_DAWN_OPTIONS: z.string().default(''),
 
   LITELLM_URL: z.url().default('http://localhost:4000'),
   LITELLM_MASTER_KEY: z.string().default('sk-oo-dev'),
   LITELLM_MODEL: z.string().min(1).default('tip-generator'),
   GENERATE_TIMEOUT_MS: int(10_000, 1),
-  DEFAULT_PROMPT_VERSION: z.string().min(1).default('v1'),
+  DEFAULT_PROMPT_VERSION: z.enum(PROMPT_VERSIONS).default('v1'),
 
   NATS_URL: z.string().default(''),
   NATS_DURABLE_PREFIX: z
@@ -97,6 +101,22 @@ export const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
     .default('feature-pipeline'),
   NATS_MAX_DELIVER: int(5, 1),
+  NATS_ACK_WAIT_S: num(30, 1),
+  NATS_NAK_DELAY_MS: int(2000, 0),
+  NATS_CONCURRENCY: int(8, 1, 1024),
+  /** STATE_BACKEND=nats-kv: servers holding the buckets (comma-separated); empty means NATS_URL. */
+  NATS_KV_URL: z.string().default(''),
+  NATS_KV_REPLICAS: int(1, 1, 5),
+  NATS_KV_BUCKET: z
+    .string()
+    .regex(/^[-\w]+$/, 'letters, digits, "_" and "-" only')
+    .default('oo-bandit-state'),
+  NATS_KV_DECISIONS_BUCKET: z
+    .string()
+    .regex(/^[-\w]+$/, 'letters, digits, "_" and "-" only')
+    .default('oo-bandit-decisions'),
+  NATS_KV_TIMEOUT_MS: int(5000, 100),
+  NATS_KV_MAX_STALENESS_MS: int(2000, 10),
 
   ENV: z.string().default('development'),
   SENTRY_DSN: z.string().default(''),
@@ -122,6 +142,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const config = parsed.data;
+  if (config.STATE_BACKEND === 'nats-kv' && config.NATS_KV_URL === '' && config.NATS_URL === '') {
+    throw new ConfigError([
+      { variable: 'NATS_KV_URL', message: 'STATE_BACKEND=nats-kv needs NATS_KV_URL or NATS_URL' },
+    ]);
+  }
   if (config.SHADOW_POLICIES.includes(config.ACTIVE_POLICY)) {
     config.SHADOW_POLICIES = config.SHADOW_POLICIES.filter((p) => p !== config.ACTIVE_POLICY);
   }

@@ -65,3 +65,18 @@ export class StoreUnavailableError extends AppError {
     this.name = 'StoreUnavailableError';
   }
 }
+
+/** The LiteLLM gateway failed, or answered something that holds no usable reply. */
+export class UpstreamError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super('upstream_error', message, undefined, { cause });
+    this.name = 'UpstreamError';
+  }
+}
+
+export class UpstreamTimeoutError extends AppError {
+  constructor(timeoutMs: number) {
+    super('upstream_timeout', `the gateway did not answer within ${timeoutMs} ms`);
+    this.name = 'UpstreamTimeoutError';
+  }
+}

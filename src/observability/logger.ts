@@ -22,7 +22,14 @@ export function createLogger(opts: LoggerOptions): Logger {
       mixin: (_obj, _level, logger) =>
         (logger as unknown as Record<symbol, unknown>)[BOUND_TO_REQUEST] ? {} : { ...opts.traces.getStore() },
       redact: {
-        paths: ['req.headers.authorization', '*.authorization', '*.apiKey', '*.masterKey'],
+        paths: [
+          'req.headers.authorization',
+          '*.authorization',
+          '*.apiKey',
+          '*.masterKey',
+          'LITELLM_MASTER_KEY',
+          '*.LITELLM_MASTER_KEY',
+        ],
         censor: '[redacted]',
       },
     },

@@ -1,6 +1,8 @@
 import { uuidv7 } from 'uuidv7';
+import { scoreGreedy } from '../../kernels/reference/mod.js';
 import type { Config } from '../config/env.js';
 import { EventNotFoundError, ValidationError } from '../errors/app-errors.js';
+import type { DecisionLogSink } from '../evaluation/decision-log.js';
 import { type CandidateFields, FEATURE_WIDTH, featureMatrix } from '../features/mod.js';
 import type { StatsResponse } from '../http/schemas/inspect.js';
 import type { RewardRequest, RewardResponse } from '../http/schemas/reward.js';
@@ -9,7 +11,8 @@ import { type Choice, chooseEGreedy, chooseLinUCB, rankOrder } from '../policies
 import type { PolicyName } from '../policies/policy-names.js';
 import { POLICIES, type PolicySpec } from '../policies/policy-spec.js';
 import type { RandomSource } from '../policies/random.js';
-import type { Decision, DecisionJournal } from '../state/decision-journal.js';
+import type { Decision } from '../state/decision-journal.js';
+import type { DecisionStore } from '../state/decision-store.js';
 import type { FeatureItem, FeatureRings } from '../state/feature-ring.js';
 import { posteriorOf } from '../state/policy-state.js';
 import type { PolicyStateRepository, RewardOutcome } from '../state/policy-state-repository.js';
@@ -19,7 +22,7 @@ import type { Scorer } from './scorer.js';
 export interface BanditDeps {
   readonly config: Config;
   readonly states: PolicyStateRepository;
-  readonly decisions: DecisionJournal;
+  readonly decisions: DecisionStore;
   readonly rings: FeatureRings;
   /** For the documents that are not policy state (the sync record), which reset also removes. */
   readonly store: StateStore;
@@ -28,6 +31,8 @@ export interface BanditDeps {
   /** Server clock, epoch ms. */
   readonly clock: () => number;
   readonly newEventId?: () => string;
+  /** Where rewards of `/recommend` decisions are logged for off-policy evaluation (DECISION_LOG). */
+  readonly decisionLog?: DecisionLogSink;
 }
 
 /** A scoring request after parsing: times as epoch ms, features as a K × 12 matrix. */
@@ -55,6 +60,14 @@ export class BanditService {
 
   constructor(private readonly deps: BanditDeps) {
     this.newEventId = deps.newEventId ?? uuidv7;
+  }
+
+  get config(): Config {
+    return this.deps.config;
+  }
+
+  eventId(): string {
+    return this.newEventId();
   }
 
   get scorer(): Scorer {
@@ -139,6 +152,12 @@ export class BanditService {
     return eventId;
   }
 
+  /** The policy's reward estimates θᵀx for every candidate (the UCB bonus left out). */
+  async estimates(spec: PolicySpec, p: PreparedRequest): Promise<Float64Array> {
+    const state = await this.deps.states.get(spec.name, p.user);
+    return scoreGreedy(posteriorOf(state), p.x, p.k, FEATURE_WIDTH);
+  }
+
   async score(spec: PolicySpec, req: ScoreRequest): Promise<ScoreResponse> {
     const p = this.prepare(req);
     const decision = await this.decide(spec, p);
@@ -176,6 +195,17 @@ export class BanditService {
         }),
       ),
     );
+    // Repeats are logged too (the reader keeps the first per candidate): a crash between the state write
+    // and the log write must not lose the reward from the log when the caller retries.
+    if (d.origin === 'recommend' && this.deps.decisionLog) {
+      await this.deps.decisionLog.append({
+        type: 'reward',
+        event_id: eventId,
+        candidate_id: candidateId,
+        reward: req.reward,
+        ts,
+      });
+    }
     // The answer speaks for the path's policy when it took part, else for the policy that chose.
     let at = d.policies.indexOf(spec.name);
     if (at < 0) at = 0;

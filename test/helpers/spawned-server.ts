@@ -18,10 +18,14 @@ export interface SpawnedServer {
  * The real service as its own process (built by test/global-setup.ts), so that SIGKILL and restarts
  * are what they are in production.
  */
-export async function spawnServer(env: Record<string, string>, port?: number): Promise<SpawnedServer> {
+export async function spawnServer(
+  env: Record<string, string>,
+  port?: number,
+  nodeArgs: readonly string[] = [],
+): Promise<SpawnedServer> {
   const p = port ?? (await freePort());
   let out = '';
-  const proc = spawn(process.execPath, [SERVER], {
+  const proc = spawn(process.execPath, [...nodeArgs, SERVER], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(p), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

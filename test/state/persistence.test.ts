@@ -179,6 +179,6 @@ describe('durable per-user state on disk', () => {
       { numRuns: 150 },
     );
     expect(readdirSync(root)).toEqual(['state']);
-    for (const f of readdirSync(dir)) expect(f).toMatch(/^(events|(?!\.)[A-Za-z0-9._@:-]+\.json)$/);
+    for (const f of readdirSync(dir)) expect(f).toMatch(/^(events|decisions|(?!\.)[A-Za-z0-9._@:-]+\.json)$/);
   });
 });

@@ -41,6 +41,7 @@ const ConsumerHealth = z.object({
   processed: z.number().int(),
   errors: z.number().int(),
   running: z.boolean().optional(),
+  dead_lettered: z.number().int().optional(),
 });
 
 export const HealthResponse = z
@@ -48,6 +49,7 @@ export const HealthResponse = z
     ok: z.boolean(),
     nats: z.object({
       enabled: z.boolean(),
+      connected: z.boolean().optional(),
       consumers: z.object({ signals: ConsumerHealth, feedback: ConsumerHealth }),
     }),
     scorer: z.object({ backend: z.string(), precision: z.enum(['float64', 'float32']) }),

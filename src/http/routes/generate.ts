@@ -1,0 +1,54 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ClientGoneError } from '../../generate/gateway-client.js';
+import type { TipGenerator } from '../../generate/tip-generator.js';
+import { traceIdOf } from '../../observability/trace-context.js';
+import { ErrorBody } from '../schemas/common.js';
+import { GenerateRequest, GenerateResponse } from '../schemas/generate.js';
+
+export const generateRoutes: FastifyPluginAsync<{ tips: TipGenerator }> = async (root, { tips }) => {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  app.post(
+    '/generate',
+    {
+      schema: {
+        tags: ['generate'],
+        summary: 'Tip candidates written by the LLM behind the LiteLLM gateway',
+        body: GenerateRequest,
+        response: {
+          200: GenerateResponse,
+          400: ErrorBody,
+          413: ErrorBody,
+          422: ErrorBody,
+          502: ErrorBody,
+          504: ErrorBody,
+        },
+      },
+    },
+    async (request, reply) => {
+      // The response closing before we answered means the client went away: stop paying for tokens.
+      const gone = new AbortController();
+      const onClose = () => {
+        if (!reply.raw.writableFinished) gone.abort();
+      };
+      reply.raw.once('close', onClose);
+      try {
+        const traceparent = request.headers.traceparent;
+        return await tips.generate(request.body, {
+          signal: gone.signal,
+          // Only a well-formed trace context is passed on; anything else stays at our edge.
+          traceparent:
+            typeof traceparent === 'string' && traceIdOf(traceparent) ? traceparent.trim() : undefined,
+        });
+      } catch (err) {
+        if (!(err instanceof ClientGoneError)) throw err;
+        request.log.info({ user_id: request.body.user_id }, 'client went away; gateway call cancelled');
+        reply.hijack();
+        if (!reply.raw.destroyed) reply.raw.destroy();
+        return reply;
+      } finally {
+        reply.raw.off('close', onClose);
+      }
+    },
+  );
+};

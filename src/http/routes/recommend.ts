@@ -1,0 +1,72 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ValidationError } from '../../errors/app-errors.js';
+import { evaluateLog } from '../../evaluation/evaluate-log.js';
+import type { PolicyName } from '../../policies/policy-names.js';
+import type { RecommendService } from '../../scoring/recommend-service.js';
+import { ErrorBody } from '../schemas/common.js';
+import { EvaluationQuery, EvaluationResponse } from '../schemas/evaluation.js';
+import { RecommendResponse } from '../schemas/recommend.js';
+import { ScoreRequest } from '../schemas/score.js';
+
+export interface RecommendRoutesOptions {
+  readonly recommender: RecommendService;
+  /** `{STATE_DIR}/decisions`. */
+  readonly logDir: string;
+  readonly windowMs: number;
+  /** Rows shown even when the window holds no decision: the active policy and the shadows. */
+  readonly policies: readonly PolicyName[];
+  readonly clock: () => number;
+}
+
+const DEFAULT_SPAN_MS = 7 * 86_400_000;
+
+/** `POST /recommend` and `GET /evaluation` (CONTRACT §4). */
+export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async (root, opts) => {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  app.post(
+    '/recommend',
+    {
+      schema: {
+        tags: ['evaluation'],
+        summary: 'The active policy decides; shadow policies score, learn and are logged for evaluation',
+        body: ScoreRequest,
+        response: { 200: RecommendResponse, 400: ErrorBody, 413: ErrorBody, 422: ErrorBody, 500: ErrorBody },
+      },
+    },
+    (request) => opts.recommender.recommend(request.body),
+  );
+  app.get(
+    '/evaluation',
+    {
+      schema: {
+        tags: ['evaluation'],
+        summary: 'IPS, SNIPS and DR estimates of the logging policy and each shadow over the decision log',
+        querystring: EvaluationQuery,
+        response: { 200: EvaluationResponse, 422: ErrorBody },
+      },
+    },
+    async (request): Promise<EvaluationResponse> => {
+      const now = opts.clock();
+      const toMs = request.query.to === undefined ? now : Date.parse(request.query.to);
+      const fromMs =
+        request.query.from === undefined ? toMs - DEFAULT_SPAN_MS : Date.parse(request.query.from);
+      if (fromMs > toMs) throw ValidationError.at(['query', 'from'], '`from` is after `to`');
+      const r = await evaluateLog(opts.logDir, {
+        fromMs,
+        toMs,
+        windowMs: opts.windowMs,
+        nowMs: now,
+        policies: opts.policies,
+      });
+      return {
+        from: r.from,
+        to: r.to,
+        policies: r.rows,
+        decisions: r.decisions,
+        awaiting_reward: r.awaiting_reward,
+        skipped_lines: r.skipped_lines,
+      };
+    },
+  );
+};

@@ -1,0 +1,74 @@
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { publishDeadLetter } from './dead-letter.js';
+import { DEADLETTER_STREAM, ensureStream } from './topology.js';
+
+interface MaxDeliveriesAdvisory {
+  stream: string;
+  consumer: string;
+  stream_seq: number;
+  deliveries: number;
+}
+
+/**
+ * The server announces a message that ran out of deliveries without a verdict: its last delivery
+ * crashed the process, or the dead letter could not be stored then. Dead-letter it from the stream, so
+ * that nothing is dropped silently; the message id makes a second report of the same message a no-op.
+ */
+export function watchMaxDeliveries(
+  nc: NatsConnection,
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  durables: readonly { stream: string; durable: string }[],
+  log: Logger,
+): Subscription[] {
+  return durables.map(({ stream, durable }) =>
+    nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${durable}`, {
+      callback: (err, msg) => {
+        if (err) return;
+        let adv: MaxDeliveriesAdvisory;
+        try {
+          adv = msg.json<MaxDeliveriesAdvisory>();
+        } catch {
+          return;
+        }
+        void deadLetterFromStream(js, jsm, adv, log);
+      },
+    }),
+  );
+}
+
+async function deadLetterFromStream(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  adv: MaxDeliveriesAdvisory,
+  log: Logger,
+): Promise<void> {
+  const at = {
+    stream: adv.stream,
+    consumer: adv.consumer,
+    stream_seq: adv.stream_seq,
+    delivery: adv.deliveries,
+  };
+  try {
+    const stored = await jsm.streams.getMessage(adv.stream, { seq: adv.stream_seq });
+    if (!stored) throw new Error('message no longer in its stream');
+    await ensureStream(jsm, DEADLETTER_STREAM, log);
+    const ack = await publishDeadLetter(js, {
+      subject: stored.subject,
+      stream: adv.stream,
+      streamSeq: adv.stream_seq,
+      consumer: adv.consumer,
+      deliveries: adv.deliveries,
+      error:
+        'max deliveries reached without a verdict (the process stopped, its ack was lost, or its dead letter failed)',
+      data: stored.data,
+      traceparent: stored.header.get('traceparent') || undefined,
+    });
+    if (!ack.duplicate)
+      log.error({ ...at, subject: stored.subject }, 'max deliveries reached; dead-lettered from the stream');
+  } catch (err) {
+    log.error({ ...at, err }, 'max deliveries reached and the message could not be dead-lettered');
+  }
+}
