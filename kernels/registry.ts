@@ -18,12 +18,16 @@ export function isBackendChoice(s: string): s is BackendChoice {
 }
 
 /**
- * Folders another branch may or may not have delivered are imported through a computed specifier, so
- * that tsc does not resolve them and a missing one fails at run time, where `auto` falls back.
+ * `SCORER_BACKEND` is a preference list: `tfjs-node-gpu,tfjs-webgpu` tries the CUDA path, then WebGPU,
+ * then (as always) the float64 `auto` chain. Returns null when an entry is not a backend name.
  */
-async function importOptional(folder: string): Promise<{ load(opts?: object): Promise<BanditBackend> }> {
-  const specifier = `./${folder}/mod.js`;
-  return (await import(specifier)) as { load(opts?: object): Promise<BanditBackend> };
+export function parseBackendList(s: string): BackendChoice[] | null {
+  const names = s
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  if (names.length === 0 || !names.every(isBackendChoice)) return null;
+  return names as BackendChoice[];
 }
 
 const LOADERS: Readonly<Record<BackendName, () => Promise<BanditBackend>>> = {
@@ -32,11 +36,11 @@ const LOADERS: Readonly<Record<BackendName, () => Promise<BanditBackend>>> = {
   'wasm-simd-f32': async () => (await import('./wasm-simd/mod.js')).loadFloat32(),
   'tfjs-cpu': async () => (await import('./tfjs-cpu/mod.js')).load(),
   'tfjs-wasm': async () => (await import('./tfjs-wasm/mod.js')).load(),
-  'tfjs-webgpu': async () => (await importOptional('tfjs-webgpu')).load(),
+  'tfjs-webgpu': async () => (await import('./tfjs-webgpu/mod.js')).load(),
   // kernels/tfjs-node loads @tensorflow/tfjs-node-gpu and/or @tensorflow/tfjs-node, as asked.
-  'tfjs-node': async () => (await importOptional('tfjs-node')).load({ packages: ['@tensorflow/tfjs-node'] }),
+  'tfjs-node': async () => (await import('./tfjs-node/mod.js')).load({ packages: ['@tensorflow/tfjs-node'] }),
   'tfjs-node-gpu': async () =>
-    (await importOptional('tfjs-node')).load({ packages: ['@tensorflow/tfjs-node-gpu'] }),
+    (await import('./tfjs-node/mod.js')).load({ packages: ['@tensorflow/tfjs-node-gpu'] }),
 };
 
 /**
@@ -65,9 +69,12 @@ export async function loadBackendByName(name: BackendName): Promise<BanditBacken
  * Loads the named backend; when it cannot load (a missing native library, no GPU, a folder not
  * shipped) or `auto` is asked, the AUTO_ORDER chain is tried. js-f64 always loads.
  */
-export async function loadBackend(choice: BackendChoice): Promise<LoadedBackend> {
+export async function loadBackend(choice: BackendChoice | readonly BackendChoice[]): Promise<LoadedBackend> {
   const failed: LoadAttempt[] = [];
-  const order = choice === 'auto' ? AUTO_ORDER : [choice, ...AUTO_ORDER.filter((n) => n !== choice)];
+  const wanted = (Array.isArray(choice) ? choice : [choice]).flatMap((c) =>
+    c === 'auto' ? AUTO_ORDER : [c],
+  );
+  const order = [...new Set([...wanted, ...AUTO_ORDER])];
   for (const name of order) {
     try {
       return { backend: await LOADERS[name](), failed };

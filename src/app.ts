@@ -53,6 +53,8 @@ export interface AppOverrides {
 declare module 'fastify' {
   interface FastifyInstance {
     bandit: BanditService;
+    /** The same use cases on the batch path's scorer (BATCH_SCORER_BACKEND). */
+    batchBandit: BanditService;
     config: Config;
   }
 }
@@ -106,12 +108,20 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     shared?.store ??
     new FileStateStore({ dir: config.STATE_DIR, fsync: config.FSYNC, log });
   const scorer = overrides.scorer ?? (await createScorer(config, log));
+  // /score/batch and the CLI may run on another backend (a GPU's, in float32) than the online path.
+  const batchScorer =
+    config.BATCH_SCORER_BACKEND.length === 0
+      ? scorer
+      : await createScorer(config, log, config.BATCH_SCORER_BACKEND);
   const states = new PolicyStateRepository(store, {
     lambda: config.RIDGE_LAMBDA,
     cacheSize: config.USER_CACHE_SIZE,
     maxAgeMs: shared ? config.NATS_KV_MAX_STALENESS_MS : 0,
     log,
-    onChange: (policy, user, state) => scorer.stateChanged?.(policy, user, state),
+    onChange: (policy, user, state) => {
+      scorer.stateChanged?.(policy, user, state);
+      if (batchScorer !== scorer) batchScorer.stateChanged?.(policy, user, state);
+    },
   });
   // Another replica's reward replaces this one's hot copy as soon as the watch sees it.
   await shared?.store.watch(
@@ -122,6 +132,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   );
   const decisions = overrides.decisions ?? shared?.decisions ?? (await openJournal(config, clock, log));
   log.info({ backend: scorer.backend, precision: scorer.precision }, 'scoring backend selected');
+  if (batchScorer !== scorer) {
+    log.info(
+      { backend: batchScorer.backend, precision: batchScorer.precision },
+      'batch scoring backend selected',
+    );
+  }
 
   const decisionLogDir = join(config.STATE_DIR, 'decisions');
   // CONTRACT §6: the NATS modules are loaded only when NATS_URL is set.
@@ -140,7 +156,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     ? (overrides.decisionLog ?? new FileDecisionLog({ dir: decisionLogDir, fsync: config.FSYNC }))
     : null;
   const decisionLog = fileLog && decisionStream ? fanOut([fileLog, decisionStream]) : fileLog;
-  const bandit = new BanditService({
+  const banditDeps = {
     config,
     states,
     decisions,
@@ -150,7 +166,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     random: overrides.random ?? createRandomSource(config.EGREEDY_SEED),
     clock,
     decisionLog: decisionLog ?? undefined,
-  });
+  };
+  const bandit = new BanditService(banditDeps);
+  const batchBandit =
+    batchScorer === scorer ? bandit : new BanditService({ ...banditDeps, scorer: batchScorer });
   const recommender = new RecommendService({
     bandit,
     active: config.ACTIVE_POLICY,
@@ -189,6 +208,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     return503OnClosing: true,
   });
   app.decorate('bandit', bandit);
+  app.decorate('batchBandit', batchBandit);
   app.decorate('config', config);
   // The contract speaks JSON only; Fastify's built-in text/plain parser would turn a wrong media type
   // into a confusing 422.
@@ -203,7 +223,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   await app.register(requestContext, { traces });
   await app.register(gracefulClose);
-  await app.register(scoringRoutes, { bandit, batchBodyLimit: config.BATCH_BODY_LIMIT });
+  await app.register(scoringRoutes, { bandit, batchBandit, batchBodyLimit: config.BATCH_BODY_LIMIT });
   await app.register(recommendRoutes, {
     recommender,
     logDir: decisionLogDir,
@@ -230,7 +250,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         enabled: false,
         consumers: { signals: idleConsumer(), feedback: idleConsumer() },
       },
-      scorer: { backend: scorer.backend, precision: scorer.precision },
+      scorer: {
+        backend: scorer.backend,
+        precision: scorer.precision,
+        batch: { backend: batchScorer.backend, precision: batchScorer.precision },
+      },
       state: { backend: store.kind, reachable: await store.healthy() },
     }),
   });
@@ -243,6 +267,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await decisions.close();
     await decisionLog?.close();
     await scorer.close();
+    if (batchScorer !== scorer) await batchScorer.close();
     await store.close();
     await reporter.close();
   });

@@ -58,7 +58,7 @@ async function main(): Promise<number> {
       const part = lines.slice(from, from + chunk);
       const items = part.map(parseLine);
       const valid = items.map((it) => ('json' in it ? it.json : undefined));
-      const scored = await scoreBatch(app.bandit, spec, valid, (i) => ['line', from + i + 1]);
+      const scored = await scoreBatch(app.batchBandit, spec, valid, (i) => ['line', from + i + 1]);
       const out = items.map((it, i): ScoreBatchResult => ('error' in it ? it.error : scored[i]!));
       for (const r of out) if ('error' in r) failed++;
       const text = `${out.map((r) => JSON.stringify(r)).join('\n')}\n`;

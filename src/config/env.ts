@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BACKEND_NAMES, type BackendChoice, isBackendChoice } from '../../kernels/registry.js';
+import { BACKEND_NAMES, type BackendChoice, parseBackendList } from '../../kernels/registry.js';
 import { PROMPT_VERSIONS } from '../generate/prompts/mod.js';
 import { POLICY_NAMES, type PolicyName } from '../policies/policy-names.js';
 
@@ -17,6 +17,22 @@ const num = (fallback: number, min: number, max = Number.POSITIVE_INFINITY) =>
   z.coerce.number().finite().min(min).max(max).default(fallback);
 
 const policyName = z.enum(POLICY_NAMES);
+
+function parseBackends(s: string, ctx: z.RefinementCtx): BackendChoice[] {
+  const list = parseBackendList(s);
+  if (list) return list;
+  ctx.addIssue({
+    code: 'custom',
+    message: `a comma-separated list of auto, ${BACKEND_NAMES.join(', ')}`,
+  });
+  return z.NEVER;
+}
+
+const backendList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s, ctx) => parseBackends(s, ctx));
 
 const policyList = z
   .string()
@@ -77,11 +93,16 @@ export const EnvSchema = z.object({
   BATCH_BODY_LIMIT: int(64 * 1024 * 1024, 1024),
   ADMIN_TOKEN: z.string().default(''),
 
-  SCORER_BACKEND: z
+  SCORER_BACKEND: backendList('auto'),
+  // /score/batch and the batch-score CLI; empty: the online scorer. A GPU node names its GPU here and
+  // keeps the online path float64 (CONTRACT §3).
+  BATCH_SCORER_BACKEND: z
     .string()
-    .default('auto')
-    .refine(isBackendChoice, `must be auto or one of ${BACKEND_NAMES.join(', ')}`)
-    .transform((s) => s as BackendChoice),
+    .default('')
+    .transform((s, ctx): BackendChoice[] => {
+      if (s.trim() === '') return [];
+      return parseBackends(s, ctx);
+    }),
   SCORE_BATCH_MAX: int(128, 1, 10_000),
   SCORE_BATCH_WAIT_US: int(100, 0, 1_000_000),
   SCORER_SLAB_USERS: int(10_000, 1),

@@ -1,11 +1,18 @@
 import type { Logger } from 'pino';
-import { loadBackend } from '../../kernels/registry.js';
+import { type BackendChoice, loadBackend } from '../../kernels/registry.js';
 import type { Config } from '../config/env.js';
 import { BatchingScorer } from './batching-scorer.js';
 
-/** The scorer of the online path: SCORER_BACKEND's batched backend behind dynamic micro-batching. */
-export async function createScorer(config: Config, log: Logger): Promise<BatchingScorer> {
-  const { backend, failed } = await loadBackend(config.SCORER_BACKEND);
+/**
+ * A batched backend behind dynamic micro-batching: by default the online path's (SCORER_BACKEND); the
+ * batch path passes BATCH_SCORER_BACKEND.
+ */
+export async function createScorer(
+  config: Config,
+  log: Logger,
+  choice: readonly BackendChoice[] = config.SCORER_BACKEND,
+): Promise<BatchingScorer> {
+  const { backend, failed } = await loadBackend(choice);
   for (const f of failed) {
     log.warn({ backend: f.name, reason: f.error }, 'scoring backend could not load, trying the next');
   }

@@ -36,7 +36,7 @@ describe('backend registry', () => {
       { logDestination: logs.stream },
     );
     const health = (await app.inject({ method: 'GET', url: '/health' })).json();
-    expect(health.scorer).toEqual({ backend: 'wasm-simd', precision: 'float64' });
+    expect(health.scorer).toMatchObject({ backend: 'wasm-simd', precision: 'float64' });
     expect(logs.lines.find((l) => l.msg === 'scoring backend could not load, trying the next')).toMatchObject(
       {
         backend: 'tfjs-node-gpu',
@@ -50,6 +50,51 @@ describe('backend registry', () => {
   it('runs a named float32 backend when asked', async () => {
     const { app } = await testApp({ SCORER_BACKEND: 'tfjs-cpu' });
     const health = (await app.inject({ method: 'GET', url: '/health' })).json();
-    expect(health.scorer).toEqual({ backend: 'tfjs-cpu', precision: 'float32' });
+    expect(health.scorer).toMatchObject({ backend: 'tfjs-cpu', precision: 'float32' });
+  });
+
+  it('takes a preference list, in order, then the float64 chain', async () => {
+    const { backend, failed } = await loadBackend(['tfjs-node-gpu', 'tfjs-node', 'js-f64']);
+    expect(backend.name).toBe('js-f64');
+    expect(failed.map((f) => f.name)).toEqual(['tfjs-node-gpu', 'tfjs-node']);
+    expect(loadConfig({ SCORER_BACKEND: 'tfjs-node-gpu, tfjs-webgpu' }).SCORER_BACKEND).toEqual([
+      'tfjs-node-gpu',
+      'tfjs-webgpu',
+    ]);
+    expect(() => loadConfig({ SCORER_BACKEND: 'tfjs-webgpu,nope' })).toThrow(ConfigError);
+  });
+
+  it('BATCH_SCORER_BACKEND runs /score/batch on its own backend; the online path stays float64', async () => {
+    const { app } = await testApp({ BATCH_SCORER_BACKEND: 'tfjs-cpu' });
+    const health = (await app.inject({ method: 'GET', url: '/health' })).json();
+    expect(health.scorer).toEqual({
+      backend: 'wasm-simd',
+      precision: 'float64',
+      batch: { backend: 'tfjs-cpu', precision: 'float32' },
+    });
+    const body = {
+      user_id: 'u1',
+      now: '2026-11-24T09:30:00Z',
+      candidates: [
+        { id: 'a', priority: 3, created_at: '2026-11-20T08:00:00Z' },
+        { id: 'b', priority: 1, created_at: '2026-11-01T08:00:00Z' },
+      ],
+    };
+    const online = (await app.inject({ method: 'POST', url: '/score', payload: body })).json();
+    const batch = (
+      await app.inject({
+        method: 'POST',
+        url: '/score/batch',
+        payload: { policy: 'linucb_v1', requests: [body] },
+      })
+    ).json().results[0];
+    // The float32 kernel: the same ranking, scores equal to about 1e-6, not to the last bit.
+    expect(batch.ranked.map((r: { id: string }) => r.id)).toEqual(
+      online.ranked.map((r: { id: string }) => r.id),
+    );
+    for (const [i, r] of online.ranked.entries()) {
+      expect(batch.ranked[i].score).toBeCloseTo(r.score, 5);
+    }
+    expect(batch.ranked[0].score).not.toBe(online.ranked[0].score);
   });
 });

@@ -19,10 +19,11 @@ const errors = {
 };
 
 /** `/score`, `/reward` and `/stats`, once per policy, under the policy's route suffix (CONTRACT §4). */
-export const scoringRoutes: FastifyPluginAsync<{ bandit: BanditService; batchBodyLimit: number }> = async (
-  root,
-  { bandit, batchBodyLimit },
-) => {
+export const scoringRoutes: FastifyPluginAsync<{
+  bandit: BanditService;
+  batchBandit: BanditService;
+  batchBodyLimit: number;
+}> = async (root, { bandit, batchBandit, batchBodyLimit }) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
   app.post(
     '/score/batch',
@@ -36,7 +37,7 @@ export const scoringRoutes: FastifyPluginAsync<{ bandit: BanditService; batchBod
       },
     },
     async (request) => ({
-      results: await scoreBatch(bandit, POLICIES[request.body.policy], request.body.requests, (i) => [
+      results: await scoreBatch(batchBandit, POLICIES[request.body.policy], request.body.requests, (i) => [
         'body',
         'requests',
         i,
