@@ -5,7 +5,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { AgentRegistry, builtInAgents } from './agents/mod.js';
 import type { Config } from './config/env.js';
 import { AppError } from './errors/app-errors.js';
-import { type DecisionLogSink, FileDecisionLog } from './evaluation/decision-log.js';
+import { type DecisionLogSink, FileDecisionLog, fanOut } from './evaluation/decision-log.js';
 import { GatewayClient, TipGenerator } from './generate/mod.js';
 import { ConcurrencyLimiter } from './http/concurrency-limiter.js';
 import { createErrorHandler } from './http/error-handler.js';
@@ -29,12 +29,14 @@ import { createErrorReporter } from './observability/sentry.js';
 import { createTraceStore, traceIdOf } from './observability/trace-context.js';
 import { createRandomSource, type RandomSource } from './policies/random.js';
 import { BanditService } from './scoring/bandit-service.js';
+import { createScorer } from './scoring/create-scorer.js';
 import { RecommendService } from './scoring/recommend-service.js';
-import { ReferenceScorer } from './scoring/reference-scorer.js';
 import type { Scorer } from './scoring/scorer.js';
 import { DecisionJournal } from './state/decision-journal.js';
+import type { DecisionStore } from './state/decision-store.js';
 import { FeatureRings } from './state/feature-ring.js';
 import { FileStateStore } from './state/file-store.js';
+import { isPolicyDoc } from './state/kv-key.js';
 import { PolicyStateRepository } from './state/policy-state-repository.js';
 import type { StateStore } from './state/state-store.js';
 
@@ -47,6 +49,7 @@ export interface AppOverrides {
   readonly scorer?: Scorer;
   readonly store?: StateStore;
   readonly metrics?: ServiceMetrics;
+  readonly decisions?: DecisionStore;
   /** Context-inference agents; the built-in ones when omitted. */
   readonly agents?: AgentRegistry;
   /** Replaces the decision log's file sink (e.g. with a fan-out that also publishes to NATS). */
@@ -56,12 +59,43 @@ export interface AppOverrides {
 declare module 'fastify' {
   interface FastifyInstance {
     bandit: BanditService;
+    /** The same use cases on the batch path's scorer (BATCH_SCORER_BACKEND). */
+    batchBandit: BanditService;
     config: Config;
     metrics: ServiceMetrics;
   }
 }
 
 const SERVICE_VERSION = '0.1.0';
+
+async function openJournal(config: Config, clock: () => number, log: Logger): Promise<DecisionJournal> {
+  const journal = new DecisionJournal({
+    dir: config.STATE_DIR,
+    windowMs: config.REWARD_WINDOW_S * 1000,
+    maxCached: config.DECISION_CACHE_MAX,
+    fsync: config.FSYNC,
+    clock,
+    log,
+  });
+  await journal.open();
+  return journal;
+}
+
+/** STATE_BACKEND=nats-kv: the NATS client is loaded only then. */
+async function openSharedState(config: Config, clock: () => number, log: Logger) {
+  const { openNatsKvBackend } = await import('./state/nats-kv-backend.js');
+  return openNatsKvBackend({
+    servers: config.NATS_KV_URL || config.NATS_URL,
+    replicas: config.NATS_KV_REPLICAS,
+    stateBucket: config.NATS_KV_BUCKET,
+    decisionsBucket: config.NATS_KV_DECISIONS_BUCKET,
+    windowMs: config.REWARD_WINDOW_S * 1000,
+    timeoutMs: config.NATS_KV_TIMEOUT_MS,
+    maxCachedDecisions: config.DECISION_CACHE_MAX,
+    clock,
+    log,
+  });
+}
 
 const idleConsumer = (): ConsumerHealth => ({ last_msg_ts: null, processed: 0, errors: 0 });
 
@@ -78,23 +112,42 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const clock = overrides.clock ?? Date.now;
   const metrics = overrides.metrics ?? new ServiceMetrics({ processMetrics: config.METRICS_PROCESS });
 
-  const store = overrides.store ?? new FileStateStore({ dir: config.STATE_DIR, fsync: config.FSYNC, log });
+  const shared = config.STATE_BACKEND === 'nats-kv' ? await openSharedState(config, clock, log) : null;
+  const store =
+    overrides.store ??
+    shared?.store ??
+    new FileStateStore({ dir: config.STATE_DIR, fsync: config.FSYNC, log });
+  const scorer = overrides.scorer ?? (await createScorer(config, log, config.SCORER_BACKEND, metrics));
+  // /score/batch and the CLI may run on another backend (a GPU's, in float32) than the online path.
+  const batchScorer =
+    config.BATCH_SCORER_BACKEND.length === 0
+      ? scorer
+      : await createScorer(config, log, config.BATCH_SCORER_BACKEND, metrics);
   const states = new PolicyStateRepository(store, {
     lambda: config.RIDGE_LAMBDA,
     cacheSize: config.USER_CACHE_SIZE,
+    maxAgeMs: shared ? config.NATS_KV_MAX_STALENESS_MS : 0,
     log,
+    onChange: (policy, user, state) => {
+      scorer.stateChanged?.(policy, user, state);
+      if (batchScorer !== scorer) batchScorer.stateChanged?.(policy, user, state);
+    },
   });
-  const decisions = new DecisionJournal({
-    dir: config.STATE_DIR,
-    windowMs: config.REWARD_WINDOW_S * 1000,
-    maxCached: config.DECISION_CACHE_MAX,
-    fsync: config.FSYNC,
-    clock,
-    log,
-  });
-  await decisions.open();
-  const scorer = overrides.scorer ?? new ReferenceScorer(config.LINUCB_ALPHA, metrics);
+  // Another replica's reward replaces this one's hot copy as soon as the watch sees it.
+  await shared?.store.watch(
+    (c) => {
+      if (isPolicyDoc(c.key.doc)) states.refresh(c.key.doc, c.key.user, c.stored, c.revision);
+    },
+    () => states.invalidateAll(),
+  );
+  const decisions = overrides.decisions ?? shared?.decisions ?? (await openJournal(config, clock, log));
   log.info({ backend: scorer.backend, precision: scorer.precision }, 'scoring backend selected');
+  if (batchScorer !== scorer) {
+    log.info(
+      { backend: batchScorer.backend, precision: batchScorer.precision },
+      'batch scoring backend selected',
+    );
+  }
   metrics.setBackend(scorer.backend, scorer.precision);
   // Scoring and rewards queue separately, so a slow disk under rewards does not stall scoring.
   const admission = (pool: string) =>
@@ -108,13 +161,27 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   const rings = new FeatureRings(config.FEATURE_BUFFER_USERS);
   metrics.watchCache('policy_states', () => states.cachedEntries);
-  metrics.watchCache('decisions', () => decisions.cached);
+  const journal = decisions;
+  if (journal instanceof DecisionJournal) metrics.watchCache('decisions', () => journal.cached);
   metrics.watchCache('feature_ring_users', () => rings.users);
   const decisionLogDir = join(config.STATE_DIR, 'decisions');
-  const decisionLog = config.DECISION_LOG
+  // CONTRACT §6: the NATS modules are loaded only when NATS_URL is set.
+  const natsModule = config.NATS_URL === '' ? null : await import('./nats/mod.js');
+  let nats: NatsRuntime | null = null;
+  // With NATS, the decision log is also published to the `decisions` stream (the file stays the
+  // durable record that answers wait for).
+  const decisionStream =
+    natsModule && config.DECISION_LOG
+      ? new natsModule.NatsDecisionSink(() => nats?.connection() ?? null, log, {
+          maxBacklog: 100_000,
+          closeTimeoutMs: 5_000,
+        })
+      : null;
+  const fileLog = config.DECISION_LOG
     ? (overrides.decisionLog ?? new FileDecisionLog({ dir: decisionLogDir, fsync: config.FSYNC }))
     : null;
-  const bandit = new BanditService({
+  const decisionLog = fileLog && decisionStream ? fanOut([fileLog, decisionStream]) : fileLog;
+  const banditDeps = {
     config,
     states,
     decisions,
@@ -124,7 +191,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     random: overrides.random ?? createRandomSource(config.EGREEDY_SEED),
     clock,
     decisionLog: decisionLog ?? undefined,
-  });
+  };
+  const bandit = new BanditService(banditDeps);
+  const batchBandit =
+    batchScorer === scorer ? bandit : new BanditService({ ...banditDeps, scorer: batchScorer });
   const recommender = new RecommendService({
     bandit,
     active: config.ACTIVE_POLICY,
@@ -134,11 +204,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     clock,
   });
 
-  // CONTRACT §6: the NATS client is loaded only when NATS_URL is set.
-  let nats: NatsRuntime | null = null;
-  if (config.NATS_URL !== '') {
-    const { startNats } = await import('./nats/mod.js');
-    nats = startNats(
+  if (natsModule) {
+    nats = natsModule.startNats(
       {
         url: config.NATS_URL,
         durablePrefix: config.NATS_DURABLE_PREFIX,
@@ -171,6 +238,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     frameworkErrors: handleError,
   });
   app.decorate('bandit', bandit);
+  app.decorate('batchBandit', batchBandit);
   app.decorate('config', config);
   app.decorate('metrics', metrics);
   // The contract speaks JSON only; Fastify's built-in text/plain parser would turn a wrong media type
@@ -189,7 +257,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(apiDocs, { version: SERVICE_VERSION });
   await app.register(gracefulClose);
   const scoreLimiter = admission('score');
-  await app.register(scoringRoutes, { bandit, scoreLimiter, rewardLimiter: admission('reward') });
+  await app.register(scoringRoutes, {
+    bandit,
+    batchBandit,
+    batchBodyLimit: config.BATCH_BODY_LIMIT,
+    scoreLimiter,
+    rewardLimiter: admission('reward'),
+  });
   await app.register(recommendRoutes, {
     recommender,
     scoreLimiter,
@@ -217,7 +291,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         enabled: false,
         consumers: { signals: idleConsumer(), feedback: idleConsumer() },
       },
-      scorer: { backend: scorer.backend, precision: scorer.precision },
+      scorer: {
+        backend: scorer.backend,
+        precision: scorer.precision,
+        batch: { backend: batchScorer.backend, precision: batchScorer.precision },
+      },
       state: { backend: store.kind, reachable: await store.healthy() },
     }),
   });
@@ -226,11 +304,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   app.addHook('onClose', async () => {
     // First: messages in hand finish (acked after their state is written) before the stores close.
+    await decisionStream?.close();
     await nats?.close();
     await states.flush();
     await decisions.close();
     await decisionLog?.close();
     await scorer.close();
+    if (batchScorer !== scorer) await batchScorer.close();
     await store.close();
     await reporter.close();
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BACKEND_NAMES, type BackendChoice, parseBackendList } from '../../kernels/registry.js';
 import { PROMPT_VERSIONS } from '../generate/prompts/mod.js';
 import { POLICY_NAMES, type PolicyName } from '../policies/policy-names.js';
 
@@ -16,6 +17,22 @@ const num = (fallback: number, min: number, max = Number.POSITIVE_INFINITY) =>
   z.coerce.number().finite().min(min).max(max).default(fallback);
 
 const policyName = z.enum(POLICY_NAMES);
+
+function parseBackends(s: string, ctx: z.RefinementCtx): BackendChoice[] {
+  const list = parseBackendList(s);
+  if (list) return list;
+  ctx.addIssue({
+    code: 'custom',
+    message: `a comma-separated list of auto, ${BACKEND_NAMES.join(', ')}`,
+  });
+  return z.NEVER;
+}
+
+const backendList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s, ctx) => parseBackends(s, ctx));
 
 const policyList = z
   .string()
@@ -76,7 +93,22 @@ export const EnvSchema = z.object({
   BATCH_BODY_LIMIT: int(64 * 1024 * 1024, 1024),
   ADMIN_TOKEN: z.string().default(''),
 
-  SCORER_BACKEND: z.string().min(1).default('auto'),
+  SCORER_BACKEND: backendList('auto'),
+  // /score/batch and the batch-score CLI; empty: the online scorer. A GPU node names its GPU here and
+  // keeps the online path float64 (CONTRACT §3).
+  BATCH_SCORER_BACKEND: z
+    .string()
+    .default('')
+    .transform((s, ctx): BackendChoice[] => {
+      if (s.trim() === '') return [];
+      return parseBackends(s, ctx);
+    }),
+  SCORE_BATCH_MAX: int(128, 1, 10_000),
+  SCORE_BATCH_WAIT_US: int(100, 0, 1_000_000),
+  SCORER_SLAB_USERS: int(10_000, 1),
+  // Read by kernels/tfjs-webgpu when it loads; declared here so a typo stops the service at start.
+  WEBGPU_ADAPTER: z.enum(['auto', 'hardware', 'software']).default('auto'),
+  WEBGPU_DAWN_OPTIONS: z.string().default(''),
 
   MAX_INFLIGHT: int(64, 1),
   MAX_QUEUE: int(64, 0),
@@ -98,6 +130,19 @@ export const EnvSchema = z.object({
   NATS_ACK_WAIT_S: num(30, 1),
   NATS_NAK_DELAY_MS: int(2000, 0),
   NATS_CONCURRENCY: int(8, 1, 1024),
+  /** STATE_BACKEND=nats-kv: servers holding the buckets (comma-separated); empty means NATS_URL. */
+  NATS_KV_URL: z.string().default(''),
+  NATS_KV_REPLICAS: int(1, 1, 5),
+  NATS_KV_BUCKET: z
+    .string()
+    .regex(/^[-\w]+$/, 'letters, digits, "_" and "-" only')
+    .default('oo-bandit-state'),
+  NATS_KV_DECISIONS_BUCKET: z
+    .string()
+    .regex(/^[-\w]+$/, 'letters, digits, "_" and "-" only')
+    .default('oo-bandit-decisions'),
+  NATS_KV_TIMEOUT_MS: int(5000, 100),
+  NATS_KV_MAX_STALENESS_MS: int(2000, 10),
 
   ENV: z.string().default('development'),
   SENTRY_DSN: z.string().default(''),
@@ -123,6 +168,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const config = parsed.data;
+  if (config.STATE_BACKEND === 'nats-kv' && config.NATS_KV_URL === '' && config.NATS_URL === '') {
+    throw new ConfigError([
+      { variable: 'NATS_KV_URL', message: 'STATE_BACKEND=nats-kv needs NATS_KV_URL or NATS_URL' },
+    ]);
+  }
   if (config.SHADOW_POLICIES.includes(config.ACTIVE_POLICY)) {
     config.SHADOW_POLICIES = config.SHADOW_POLICIES.filter((p) => p !== config.ACTIVE_POLICY);
   }

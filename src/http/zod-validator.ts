@@ -1,6 +1,6 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import type { z } from 'zod';
-import { ValidationError } from '../errors/app-errors.js';
+import { ValidationError, type ValidationIssue } from '../errors/app-errors.js';
 import { partName } from './error-handler.js';
 
 /**
@@ -12,17 +12,17 @@ export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> =
   (data) => {
     const result = schema.safeParse(data);
     if (result.success) return { value: result.data };
-    const part = partName(httpPart);
-    return {
-      error: new ValidationError(
-        result.error.issues.map((issue) => ({
-          loc: [part, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
-          msg: issue.message,
-          type: issueType(issue),
-        })),
-      ),
-    };
+    return { error: new ValidationError(issuesToDetail(result.error.issues, [partName(httpPart)])) };
   };
+
+/** zod issues as FastAPI-style detail entries, each `loc` starting with `prefix`. */
+export function issuesToDetail(issues: z.core.$ZodIssue[], prefix: (string | number)[]): ValidationIssue[] {
+  return issues.map((issue) => ({
+    loc: [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+    msg: issue.message,
+    type: issueType(issue),
+  }));
+}
 
 function issueType(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return 'missing';

@@ -11,6 +11,7 @@ export {
   deadLetterSubjectOf,
   publishDeadLetter,
 } from './dead-letter.js';
+export { messageIdOf, NatsDecisionSink } from './decisions-sink.js';
 export { DECISIONS_STREAM, type DecisionsPublisher, openDecisionsStream } from './decisions-stream.js';
 export { feedbackHandler } from './feedback-handler.js';
 export type { MessageHandler } from './message-handler.js';

@@ -11,7 +11,8 @@ import { type Choice, chooseEGreedy, chooseLinUCB, rankOrder } from '../policies
 import type { PolicyName } from '../policies/policy-names.js';
 import { POLICIES, type PolicySpec } from '../policies/policy-spec.js';
 import type { RandomSource } from '../policies/random.js';
-import type { Decision, DecisionJournal } from '../state/decision-journal.js';
+import type { Decision } from '../state/decision-journal.js';
+import type { DecisionStore } from '../state/decision-store.js';
 import type { FeatureItem, FeatureRings } from '../state/feature-ring.js';
 import { posteriorOf } from '../state/policy-state.js';
 import type { PolicyStateRepository, RewardOutcome } from '../state/policy-state-repository.js';
@@ -21,7 +22,7 @@ import type { Scorer } from './scorer.js';
 export interface BanditDeps {
   readonly config: Config;
   readonly states: PolicyStateRepository;
-  readonly decisions: DecisionJournal;
+  readonly decisions: DecisionStore;
   readonly rings: FeatureRings;
   /** For the documents that are not policy state (the sync record), which reset also removes. */
   readonly store: StateStore;
@@ -98,6 +99,7 @@ export class BanditService {
       spec,
       user: p.user,
       posterior: posteriorOf(state),
+      b: state.b,
       x: p.x,
       k: p.k,
       stride: FEATURE_WIDTH,

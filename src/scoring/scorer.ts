@@ -1,11 +1,15 @@
 import type { Posterior } from '../../kernels/reference/mod.js';
+import type { PolicyName } from '../policies/policy-names.js';
 import type { PolicySpec } from '../policies/policy-spec.js';
+import type { PolicyState } from '../state/policy-state.js';
 
 /** One user's scoring job: K candidates' feature rows for one policy. */
 export interface ScoreJob {
   readonly spec: PolicySpec;
   readonly user: string;
   readonly posterior: Posterior;
+  /** The state's b, kept with a resident posterior so that slab reads give back the whole state. */
+  readonly b?: Float64Array;
   /** Row-major K × `stride`; the policy reads the first `spec.d` of each row. */
   readonly x: Float64Array;
   readonly k: number;
@@ -20,5 +24,7 @@ export interface Scorer {
   readonly backend: string;
   readonly precision: 'float64' | 'float32';
   score(job: ScoreJob): Promise<Float64Array> | Float64Array;
+  /** Told of every committed state change (null: reset), so that resident copies can follow. */
+  stateChanged?(policy: PolicyName, user: string, state: PolicyState | null): void;
   close(): Promise<void>;
 }

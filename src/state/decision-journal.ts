@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import { isPolicyName, type PolicyName } from '../policies/policy-names.js';
+import type { DecisionStore } from './decision-store.js';
 
 /** What a reward by event needs of the decision it rewards (CONTRACT §4). */
 export interface Decision {
@@ -33,7 +34,8 @@ export interface DecisionJournalOptions {
   readonly log: Logger;
 }
 
-interface DecisionLine {
+/** A decision as one JSON object (a journal line, a KV value). */
+export interface DecisionLine {
   e: string;
   t: number;
   u: string;
@@ -67,7 +69,8 @@ const HOUR_MS = 3_600_000;
  * loses nothing that was acknowledged: the write has reached the kernel before the promise resolves
  * (FSYNC=1 also survives power loss). A torn last line is skipped on reading.
  */
-export class DecisionJournal {
+export class DecisionJournal implements DecisionStore {
+  readonly kind = 'file';
   private readonly recent = new Map<string, Decision>();
   private readonly resets = new Map<string, number>();
   private queue: { line: string; resolve(): void; reject(e: unknown): void }[] = [];
@@ -243,7 +246,7 @@ export function uuidv7Time(id: string): number | null {
   return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 }
 
-function toLine(d: Decision): DecisionLine {
+export function toLine(d: Decision): DecisionLine {
   return {
     e: d.id,
     t: d.t,
@@ -258,7 +261,7 @@ function toLine(d: Decision): DecisionLine {
   };
 }
 
-function fromLine(l: DecisionLine): Decision {
+export function fromLine(l: DecisionLine): Decision {
   return {
     id: l.e,
     t: l.t,
@@ -273,7 +276,7 @@ function fromLine(l: DecisionLine): Decision {
   };
 }
 
-function parseLine(text: string): DecisionLine | ResetLine | null {
+export function parseLine(text: string): DecisionLine | ResetLine | null {
   let v: unknown;
   try {
     v = JSON.parse(text);

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { type FileHandle, open, readFile, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { POLICIES } from '../policies/policy-spec.js';
+import type { RawDocuments } from './raw-documents.js';
 import { type DocKey, RevisionConflictError, type StateStore, type Versioned } from './state-store.js';
 import { isValidUserId } from './user-id.js';
 
@@ -20,10 +21,29 @@ export function fileNameOf(key: DocKey): string {
 }
 
 /**
+ * The document a file name holds. `{user}_egreedy.json` could also be the LinUCB file of a user named
+ * `{user}_egreedy` (CONTRACT §5 names are ambiguous); the longest known suffix wins, as in the seed.
+ */
+export function docKeyOfFileName(name: string): DocKey | null {
+  const suffixes: [string, DocKey['doc']][] = [
+    ['_egreedy_v2.json', 'egreedy_v2'],
+    ['_egreedy.json', 'egreedy_v1'],
+    ['_sync.json', 'sync'],
+    ['.json', 'linucb_v1'],
+  ];
+  for (const [suffix, doc] of suffixes) {
+    if (!name.endsWith(suffix)) continue;
+    const user = name.slice(0, -suffix.length);
+    return isValidUserId(user) ? { user, doc } : null;
+  }
+  return null;
+}
+
+/**
  * Per-user JSON files in one directory, replaced atomically (temporary file + rename). Revisions are kept
  * in memory: one process owns the directory, so compare-and-set only has to guard against itself.
  */
-export class FileStateStore implements StateStore {
+export class FileStateStore implements StateStore, RawDocuments {
   readonly kind = 'file';
   private readonly revisions = new Map<string, number>();
   private nextRevision = 1;
@@ -86,11 +106,11 @@ export class FileStateStore implements StateStore {
     return revision;
   }
 
-  private async writeAtomically(path: string, text: string): Promise<void> {
+  private async writeAtomically(path: string, text: string | Uint8Array): Promise<void> {
     const tmp = `${path}.tmp-${process.pid}-${this.tmpCounter++}`;
     const fh = await open(tmp, 'w', 0o644);
     try {
-      await fh.writeFile(text, 'utf8');
+      await fh.writeFile(text);
       if (this.opts.fsync) await fh.sync();
     } finally {
       await fh.close();
@@ -156,6 +176,30 @@ export class FileStateStore implements StateStore {
 
   async healthy(): Promise<boolean> {
     return true;
+  }
+
+  /** Every document file, by name; quarantined and temporary files are not documents. */
+  async *keys(): AsyncIterable<DocKey> {
+    const names = (await readdir(this.opts.dir)).sort();
+    for (const name of names) {
+      const key = docKeyOfFileName(name);
+      if (key) yield key;
+    }
+  }
+
+  async readRaw(key: DocKey): Promise<Uint8Array | null> {
+    try {
+      return await readFile(this.pathOf(key));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  async writeRaw(key: DocKey, bytes: Uint8Array): Promise<void> {
+    const path = this.pathOf(key);
+    this.revisions.delete(path);
+    await this.writeAtomically(path, bytes);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
+import { uuidv7 } from 'uuidv7';
 import { rankOneUpdate } from '../../kernels/reference/mod.js';
 import type { PolicyName } from '../policies/policy-names.js';
 import {
@@ -10,7 +11,7 @@ import {
   rememberAppliedKey,
   toDocument,
 } from './policy-state.js';
-import { type DocKey, RevisionConflictError, type StateStore } from './state-store.js';
+import { type DocKey, RevisionConflictError, type StateStore, type Versioned } from './state-store.js';
 
 export interface RewardOp {
   readonly kind: 'reward';
@@ -48,6 +49,12 @@ interface Entry {
 export interface RepositoryOptions {
   readonly lambda: number;
   readonly cacheSize: number;
+  /**
+   * When set, a hot copy older than this is read again from the store: a bound on how stale a copy can
+   * get when change notifications from other replicas are delayed or lost (a watch whose consumer died
+   * with its server). 0 or unset: copies stay until evicted (one process owns the store).
+   */
+  readonly maxAgeMs?: number;
   readonly log: Logger;
   /** Told after every committed change, so resident copies (kernel slabs) can follow. */
   readonly onChange?: (policy: PolicyName, user: string, state: PolicyState | null) => void;
@@ -63,13 +70,31 @@ const MAX_CAS_RETRIES = 16;
 export class PolicyStateRepository {
   private readonly cache: LRUCache<string, Entry>;
   private readonly loading = new Map<string, Promise<Entry>>();
+  /** Changes watched while a load of the same key was in flight: the load may have read older state. */
+  private readonly seenWhileLoading = new Map<
+    string,
+    { stored: Versioned<unknown> | null; revision: number }
+  >();
   private readonly queues = new Map<string, { pending: Pending[]; done: Promise<void> }>();
 
   constructor(
     private readonly store: StateStore,
     private readonly opts: RepositoryOptions,
   ) {
-    this.cache = new LRUCache({ max: opts.cacheSize });
+    this.cache = new LRUCache({ max: opts.cacheSize, ...(opts.maxAgeMs ? { ttl: opts.maxAgeMs } : {}) });
+    store.onLateWrite?.((key, revision) => {
+      if (key.doc !== 'sync') void this.carryForward(key.doc, key.user, revision);
+    });
+  }
+
+  /** Re-applies what the write at `revision` replaced unseen (see StateStore.overwritten). */
+  private async carryForward(policy: PolicyName, user: string, revision: number): Promise<void> {
+    try {
+      const lost = (await this.store.overwritten?.({ user, doc: policy }, revision)) ?? [];
+      await Promise.all(lost.flatMap(opsOf).map((op) => this.apply(policy, user, op)));
+    } catch (err) {
+      this.opts.log.error({ err, user, policy, revision }, 'could not carry overwritten rewards forward');
+    }
   }
 
   get cachedEntries(): number {
@@ -96,6 +121,39 @@ export class PolicyStateRepository {
     if (!this.queues.has(k)) this.cache.delete(k);
   }
 
+  /**
+   * A change committed by any replica, as the store's watch saw it (null: deleted). A hot copy older than
+   * it is replaced, and onChange tells resident copies; a user who is not hot is left to the next read.
+   * The echo of this replica's own write carries the revision the cache already has and changes nothing.
+   */
+  refresh(policy: PolicyName, user: string, stored: Versioned<unknown> | null, revision: number): void {
+    const k = cacheKey(policy, user);
+    if (this.loading.has(k)) {
+      this.seenWhileLoading.set(k, { stored, revision });
+      return;
+    }
+    const hit = this.cache.peek(k);
+    if (!hit || (hit.revision !== null && hit.revision >= revision)) return;
+    if (stored === null) {
+      if (hit.revision === null) return;
+      this.cache.set(k, { state: coldState(policy, this.opts.lambda), revision: null });
+      this.opts.onChange?.(policy, user, null);
+      return;
+    }
+    const state = fromDocument(policy, stored.value);
+    if ('problem' in state) {
+      this.cache.delete(k);
+      return;
+    }
+    this.cache.set(k, { state, revision: stored.revision });
+    this.opts.onChange?.(policy, user, state);
+  }
+
+  /** Drops every hot copy (change notifications may have been missed, e.g. while reconnecting). */
+  invalidateAll(): void {
+    this.cache.clear();
+  }
+
   /** Resolves when every queued write has been committed or has failed. */
   async flush(): Promise<void> {
     while (this.queues.size > 0) await Promise.allSettled([...this.queues.values()].map((q) => q.done));
@@ -107,7 +165,10 @@ export class PolicyStateRepository {
     if (hit) return Promise.resolve(hit);
     let p = this.loading.get(k);
     if (!p) {
-      p = this.load(policy, user).finally(() => this.loading.delete(k));
+      p = this.load(policy, user).finally(() => {
+        this.loading.delete(k);
+        this.seenWhileLoading.delete(k);
+      });
       this.loading.set(k, p);
     }
     return p;
@@ -115,7 +176,9 @@ export class PolicyStateRepository {
 
   private async load(policy: PolicyName, user: string): Promise<Entry> {
     const key: DocKey = { user, doc: policy };
-    const stored = await this.store.load(key);
+    let stored = await this.store.load(key);
+    const seen = this.seenWhileLoading.get(cacheKey(policy, user));
+    if (seen && (stored === null || seen.revision > stored.revision)) stored = seen.stored;
     let entry: Entry;
     if (stored === null) {
       entry = { state: coldState(policy, this.opts.lambda), revision: null };
@@ -174,23 +237,48 @@ export class PolicyStateRepository {
     this.queues.delete(cacheKey(policy, user));
   }
 
-  private async commitRewards(policy: PolicyName, user: string, ops: RewardOp[]): Promise<RewardOutcome[]> {
+  private async commitRewards(policy: PolicyName, user: string, given: RewardOp[]): Promise<RewardOutcome[]> {
     const k = cacheKey(policy, user);
+    // Where a write may have to be re-applied, every reward needs a key, so that it never counts twice.
+    const ops = this.store.overwritten
+      ? given.map((op) => (op.idempotencyKey === null ? { ...op, idempotencyKey: `auto:${uuidv7()}` } : op))
+      : given;
+    const key: DocKey = { user, doc: policy };
     for (let attempt = 0; ; attempt++) {
       const base = await this.entry(policy, user);
       const next = cloneState(base.state);
       const outcomes = ops.map((op) => applyReward(next, op));
       if (!outcomes.some((o) => o.applied)) return outcomes;
+      let revision: number;
       try {
-        const revision = await this.store.save({ user, doc: policy }, toDocument(next), base.revision);
-        this.cache.set(k, { state: next, revision });
-        this.opts.onChange?.(policy, user, next);
-        return outcomes;
+        const doc = toDocument(next);
+        const stored = this.store.overwritten ? { ...doc, last_ops: lastOps(ops, outcomes) } : doc;
+        revision = await this.store.save(key, stored, base.revision);
       } catch (err) {
         if (!(err instanceof RevisionConflictError) || attempt >= MAX_CAS_RETRIES) throw err;
         // Another writer (a replica) got there first: re-read and re-apply, idempotency keys included.
         this.cache.delete(k);
+        continue;
       }
+      this.cache.set(k, { state: next, revision });
+      this.opts.onChange?.(policy, user, next);
+      // A write that replaced another one unseen carries that one's operations forward before it is
+      // acknowledged; idempotency keys keep them from counting twice.
+      const lost = (await this.store.overwritten?.(key, revision)) ?? [];
+      const carried = lost.flatMap(opsOf);
+      if (carried.length > 0) {
+        this.opts.log.warn(
+          { user, policy, revision, carried: carried.length },
+          're-applying overwritten rewards',
+        );
+        await this.commitRewards(policy, user, carried);
+        // A reward both writes applied was acknowledged as applied by the other one first.
+        const theirs = new Set(carried.map((op) => op.idempotencyKey).filter((key) => key !== null));
+        return outcomes.map((o, i) =>
+          o.applied && theirs.has(ops[i]!.idempotencyKey ?? '') ? { ...o, applied: false } : o,
+        );
+      }
+      return outcomes;
     }
   }
 
@@ -200,6 +288,32 @@ export class PolicyStateRepository {
     this.opts.onChange?.(policy, user, null);
     return { applied: true, nUpdates: 0 };
   }
+}
+
+/** What a write added to its base, stored with it so that a writer that replaced it can re-apply it. */
+interface StoredOp {
+  x: number[];
+  r: number;
+  k: string | null;
+  ts: string;
+}
+
+function lastOps(ops: RewardOp[], outcomes: RewardOutcome[]): StoredOp[] {
+  return ops
+    .filter((_, i) => outcomes[i]!.applied)
+    .map((op) => ({ x: Array.from(op.x), r: op.reward, k: op.idempotencyKey, ts: op.ts }));
+}
+
+function opsOf(doc: unknown): RewardOp[] {
+  const stored = (doc as { last_ops?: unknown }).last_ops;
+  if (!Array.isArray(stored)) return [];
+  return (stored as StoredOp[]).map((o) => ({
+    kind: 'reward',
+    x: o.x,
+    reward: o.r,
+    idempotencyKey: o.k,
+    ts: o.ts,
+  }));
 }
 
 function cacheKey(policy: PolicyName, user: string): string {

@@ -26,6 +26,11 @@ export interface PolicyState {
   appliedKeys: string[];
   /** The same keys, for lookups; null until the first key (most states never get one). */
   appliedSet: Set<string> | null;
+  /**
+   * θ and A⁻¹, derived from (A, b) on first use after a change and never stored. Kept because the
+   * batched scorer's resident slots recognise an unchanged user by this object's identity.
+   */
+  cachedPosterior: Posterior | null;
 }
 
 export function coldState(policy: PolicyName, lambda: number): PolicyState {
@@ -40,14 +45,10 @@ export function coldState(policy: PolicyName, lambda: number): PolicyState {
     lastUpdateTs: null,
     appliedKeys: NO_KEYS,
     appliedSet: null,
+    cachedPosterior: null,
   };
 }
 
-/**
- * θ = A⁻¹b and A⁻¹, computed on each call and not kept with the state: a Cholesky of d ≤ 12 costs a
- * few microseconds, while keeping it would double the floats of every cached user (the memory goal is
- * ≤ 4 KiB per user over three policies). Batched backends keep their own resident copies.
- */
 /**
  * A and b as views of one buffer: one allocation per state instead of two (what a cached user costs is
  * mostly these floats and the bookkeeping of each typed array).
@@ -64,7 +65,8 @@ function packed(
 }
 
 export function posteriorOf(s: PolicyState): Posterior {
-  return computePosterior(s.a, s.b, s.d);
+  s.cachedPosterior ??= computePosterior(s.a, s.b, s.d);
+  return s.cachedPosterior;
 }
 
 export function cloneState(s: PolicyState): PolicyState {
@@ -73,6 +75,7 @@ export function cloneState(s: PolicyState): PolicyState {
     ...packed(s.d, s.a, s.b),
     appliedKeys: s.appliedKeys.length === 0 ? NO_KEYS : s.appliedKeys.slice(),
     appliedSet: s.appliedSet === null ? null : new Set(s.appliedSet),
+    cachedPosterior: null,
   };
 }
 
@@ -139,5 +142,6 @@ export function fromDocument(policy: PolicyName, raw: unknown): PolicyState | { 
     lastUpdateTs: doc.last_update_ts,
     appliedKeys: keys.length === 0 ? NO_KEYS : keys,
     appliedSet: keys.length === 0 ? null : new Set(keys),
+    cachedPosterior: null,
   };
 }

@@ -36,6 +36,18 @@ export interface StateStore {
   quarantine(key: DocKey, reason: string): Promise<void>;
   /** Removes the document; a missing one is no error. */
   delete(key: DocKey): Promise<void>;
+  /**
+   * Stores whose compare-and-set can let two writers with the same expected revision both succeed
+   * (clustered JetStream before nats-server 2.9.21, nats-io/nats-server#4320) tell the writer at
+   * `revision` which documents its write replaced unseen, so that it re-applies their last operations.
+   * Others leave it out. Each revision returned by this store's save is asked about once.
+   */
+  overwritten?(key: DocKey, revision: number): Promise<unknown[]>;
+  /**
+   * With `overwritten`: a save that was reported failed (a timeout) may land later; the store then calls
+   * the handler with its revision, which is asked about with `overwritten` like any other.
+   */
+  onLateWrite?(handler: (key: DocKey, revision: number) => void): void;
   /** Whether the store can take writes right now. */
   healthy(): Promise<boolean>;
   close(): Promise<void>;

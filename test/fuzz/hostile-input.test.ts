@@ -21,6 +21,7 @@ const POST_ROUTES = [
   '/reward',
   '/reward/egreedy',
   '/reward/egreedy/v2',
+  '/score/batch',
   '/recommend',
   '/generate',
   '/agents/time_of_day/infer',

@@ -58,3 +58,54 @@ export async function waitForPort(port: number, timeoutMs = 15_000): Promise<voi
   }
   throw new Error(`nothing listens on ${port} after ${timeoutMs} ms`);
 }
+
+export interface NatsCluster {
+  readonly nodes: NatsServer[];
+  /** Every node's client URL, comma-separated (what NATS_KV_URL takes). */
+  readonly urls: string;
+}
+
+/**
+ * `size` real nats-server processes with JetStream, routed to each other on loopback as one cluster
+ * (R=3 streams need three). Resolves once JetStream has elected a meta leader.
+ */
+export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+  const clusterPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const routes = clusterPorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
+  const nodes = await Promise.all(
+    clusterPorts.map((cp, i) =>
+      startNatsServer([
+        '-n',
+        `n${i + 1}`,
+        '--cluster_name',
+        'oo',
+        '--cluster',
+        `nats://127.0.0.1:${cp}`,
+        '--routes',
+        routes,
+      ]),
+    ),
+  );
+  await waitForMetaLeader(nodes);
+  return { nodes, urls: nodes.map((n) => n.url).join(',') };
+}
+
+async function waitForMetaLeader(nodes: NatsServer[], timeoutMs = 20_000): Promise<void> {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const deadline = Date.now() + timeoutMs;
+  const nc = await connect({ servers: nodes.map((n) => n.url) });
+  try {
+    while (Date.now() < deadline) {
+      try {
+        await (await jetstreamManager(nc, { timeout: 1000 })).getAccountInfo();
+        return;
+      } catch {
+        await sleep(200);
+      }
+    }
+    throw new Error(`no JetStream meta leader after ${timeoutMs} ms`);
+  } finally {
+    await nc.close();
+  }
+}

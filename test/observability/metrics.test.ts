@@ -51,9 +51,10 @@ describe('GET /metrics', () => {
     await app.inject({ method: 'POST', url: '/score/egreedy', payload: scoreBody() });
     await app.inject({ method: 'POST', url: '/score/egreedy', payload: scoreBody() });
     const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(sample(text, 'bandit_scorer_backend_info', { backend: 'reference', precision: 'float64' })).toBe(
-      1,
-    );
+    const { backend, precision } = (await app.inject({ method: 'GET', url: '/health' })).json().scorer;
+    expect(sample(text, 'bandit_scorer_backend_info', { backend, precision })).toBe(1);
+    // One request at a time: every kernel launch holds one job.
+    expect(sample(text, 'bandit_kernel_batch_size_bucket', { kernel: 'BanditScoreGreedy', le: '1' })).toBe(2);
     expect(sample(text, 'bandit_kernel_batch_size_count', { kernel: 'BanditScoreUCB' })).toBe(1);
     expect(sample(text, 'bandit_kernel_batch_size_count', { kernel: 'BanditScoreGreedy' })).toBe(2);
     expect(sample(text, 'bandit_kernel_seconds_count', { kernel: 'BanditScoreGreedy' })).toBe(2);

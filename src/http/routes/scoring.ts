@@ -1,12 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ALL_POLICIES } from '../../policies/policy-spec.js';
+import { ALL_POLICIES, POLICIES } from '../../policies/policy-spec.js';
 import type { BanditService } from '../../scoring/bandit-service.js';
+import { scoreBatch } from '../../scoring/batch-scoring.js';
 import { admissionHook, type ConcurrencyLimiter } from '../concurrency-limiter.js';
 import { ErrorBody, UserIdParams } from '../schemas/common.js';
 import { StatsResponse } from '../schemas/inspect.js';
 import { RewardRequest, RewardResponse } from '../schemas/reward.js';
 import { ScoreRequest, ScoreRequestWithProfile, ScoreResponse } from '../schemas/score.js';
+import { ScoreBatchRequest, ScoreBatchResponse } from '../schemas/score-batch.js';
 
 const errors = {
   400: ErrorBody,
@@ -19,6 +21,9 @@ const errors = {
 
 export interface ScoringRoutesOptions {
   readonly bandit: BanditService;
+  /** The same use cases on the batch path's scorer. */
+  readonly batchBandit: BanditService;
+  readonly batchBodyLimit: number;
   /** Bounded admission in front of the work; past it the answer is 503 `overloaded`. */
   readonly scoreLimiter: ConcurrencyLimiter;
   readonly rewardLimiter: ConcurrencyLimiter;
@@ -27,11 +32,31 @@ export interface ScoringRoutesOptions {
 /** `/score`, `/reward` and `/stats`, once per policy, under the policy's route suffix (CONTRACT §4). */
 export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
   root,
-  { bandit, scoreLimiter, rewardLimiter },
+  { bandit, batchBandit, batchBodyLimit, scoreLimiter, rewardLimiter },
 ) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const admitScore = admissionHook(scoreLimiter);
   const admitReward = admissionHook(rewardLimiter);
+  app.post(
+    '/score/batch',
+    {
+      bodyLimit: batchBodyLimit,
+      onRequest: admitScore,
+      schema: {
+        tags: ['batch'],
+        summary: 'Score up to 10,000 requests with one policy; results in order, per-item errors',
+        body: ScoreBatchRequest,
+        response: { 200: ScoreBatchResponse, ...errors },
+      },
+    },
+    async (request) => ({
+      results: await scoreBatch(batchBandit, POLICIES[request.body.policy], request.body.requests, (i) => [
+        'body',
+        'requests',
+        i,
+      ]),
+    }),
+  );
   for (const spec of ALL_POLICIES) {
     const tags = [spec.name];
     app.post(

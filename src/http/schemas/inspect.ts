@@ -52,7 +52,12 @@ export const HealthResponse = z
       connected: z.boolean().optional(),
       consumers: z.object({ signals: ConsumerHealth, feedback: ConsumerHealth }),
     }),
-    scorer: z.object({ backend: z.string(), precision: z.enum(['float64', 'float32']) }),
+    scorer: z.object({
+      backend: z.string(),
+      precision: z.enum(['float64', 'float32']),
+      /** The backend of /score/batch and the batch-score CLI (BATCH_SCORER_BACKEND). */
+      batch: z.object({ backend: z.string(), precision: z.enum(['float64', 'float32']) }).optional(),
+    }),
     state: z.object({ backend: z.string(), reachable: z.boolean() }),
   })
   .meta({ id: 'HealthResponse' });

@@ -1,0 +1,55 @@
+import { checkD, dispatchFor, type WebGPUProgram, WORKGROUP_SIZE } from './program-util.js';
+import { dot, loadVector, range } from './wgsl-unroll.js';
+
+/**
+ * One invocation per candidate row: out[n] = θ[s]ᵀx + α·√(xᵀA⁻¹[s]x), s = slot[n], fused so that the
+ * row is read once and nothing [N, d, d]-sized is ever materialized. d is baked in and the code is
+ * unrolled; A⁻¹ is symmetric, so the quadratic form reads the upper triangle only (d(d+1)/2 loads).
+ */
+export class BanditScoreUCBProgram implements WebGPUProgram {
+  outputShape: number[];
+  shaderKey: string;
+  variableNames = ['ainv', 'theta', 'x', 'slot'];
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  workgroupSize = WORKGROUP_SIZE;
+  uniforms = 'alpha : f32,';
+  size = true;
+  private readonly d: number;
+
+  constructor(n: number, d: number) {
+    this.d = checkD(d);
+    this.outputShape = [n];
+    this.dispatchLayout = { x: [0] };
+    this.dispatch = dispatchFor(n);
+    this.shaderKey = `banditScoreUCB_${d}`;
+  }
+
+  getUserCode(): string {
+    const d = this.d;
+    // Row i of the quadratic form: xᵢ·(A⁻¹ᵢᵢxᵢ + 2·Σⱼ₍ⱼ>ᵢ₎ A⁻¹ᵢⱼxⱼ).
+    const rows = range(d).map((i) => {
+      const off = range(d - i - 1).map((k) => `ainv[ao + ${i * d + i + k + 1}] * x${i + k + 1}`);
+      const inner = off.length ? ` + 2.0 * (${off.join(' + ')})` : '';
+      return `quad = quad + x${i} * (ainv[ao + ${i * d + i}] * x${i}${inner});`;
+    });
+    return `
+      fn main(index : i32) {
+        if (index >= uniforms.size) { return; }
+        let s = slot[index];
+        let xo = index * ${d};
+        let to = s * ${d};
+        let ao = s * ${d * d};
+        ${loadVector('x', 'x', 'xo', d)}
+        let mean = ${dot(
+          (i) => `theta[to + ${i}]`,
+          (i) => `x${i}`,
+          d,
+        )};
+        var quad = 0.0;
+        ${rows.join('\n        ')}
+        result[index] = mean + uniforms.alpha * sqrt(max(quad, 0.0));
+      }
+    `;
+  }
+}

@@ -1,0 +1,323 @@
+// AssemblyScript source of the wasm-simd backend (built by `npm run build:wasm`, shipped as
+// ../bandit.wasm). Memory is laid out by the JS side; these functions only take pointers.
+// Slab layout per slot: packed upper-triangular A⁻¹ (t = d(d+1)/2 f64), θ (d f64), b (d f64).
+
+import { ucbBlock12, ucbBlock32_12, ucbBlock32_5, ucbBlock32_7, ucbBlock5, ucbBlock7 } from './unrolled.generated';
+
+/** First byte the JS side may use. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+// Candidate rows of one user are scored four (or two) at a time, one per f64x2 lane: each A⁻¹ entry
+// is loaded and splatted once for four rows. `xs` is scratch for the lane-interleaved rows.
+export function scoreUCB(
+  ainv: usize,
+  theta: usize,
+  x: usize,
+  slot: usize,
+  out: usize,
+  n: i32,
+  d: i32,
+  alpha: f64,
+  xs: usize,
+): void {
+  const t = (d * (d + 1)) >> 1;
+  const va = f64x2.splat(alpha);
+  const zero = f64x2.splat(0);
+  const two = f64x2.splat(2);
+  let r = 0;
+  while (r < n) {
+    const s = load<i32>(slot + (<usize>r << 2));
+    const ao = ainv + (<usize>(s * t) << 3);
+    const to = theta + (<usize>(s * d) << 3);
+    if (
+      r + 3 < n &&
+      load<i32>(slot + (<usize>(r + 1) << 2)) == s &&
+      load<i32>(slot + (<usize>(r + 2) << 2)) == s &&
+      load<i32>(slot + (<usize>(r + 3) << 2)) == s
+    ) {
+      const x0 = x + (<usize>(r * d) << 3);
+      const o4 = out + (<usize>r << 3);
+      if (d == 12) {
+        ucbBlock12(ao, to, x0, o4, alpha);
+        r += 4;
+        continue;
+      }
+      if (d == 7) {
+        ucbBlock7(ao, to, x0, o4, alpha);
+        r += 4;
+        continue;
+      }
+      if (d == 5) {
+        ucbBlock5(ao, to, x0, o4, alpha);
+        r += 4;
+        continue;
+      }
+      const x1 = x0 + (<usize>d << 3);
+      const x2 = x1 + (<usize>d << 3);
+      const x3 = x2 + (<usize>d << 3);
+      for (let i = 0; i < d; i++) {
+        const o = <usize>i << 3;
+        v128.store(xs + (<usize>i << 5), f64x2.replace_lane(f64x2.splat(load<f64>(x0 + o)), 1, load<f64>(x1 + o)));
+        v128.store(xs + (<usize>i << 5) + 16, f64x2.replace_lane(f64x2.splat(load<f64>(x2 + o)), 1, load<f64>(x3 + o)));
+      }
+      let mean0 = zero;
+      let mean1 = zero;
+      let quad0 = zero;
+      let quad1 = zero;
+      let p = ao;
+      for (let i = 0; i < d; i++) {
+        const xi0 = v128.load(xs + (<usize>i << 5));
+        const xi1 = v128.load(xs + (<usize>i << 5) + 16);
+        const th = f64x2.splat(load<f64>(to + (<usize>i << 3)));
+        mean0 = f64x2.add(mean0, f64x2.mul(th, xi0));
+        mean1 = f64x2.add(mean1, f64x2.mul(th, xi1));
+        const aii = f64x2.splat(load<f64>(p));
+        p += 8;
+        let off0 = zero;
+        let off1 = zero;
+        for (let j = i + 1; j < d; j++) {
+          const a = f64x2.splat(load<f64>(p));
+          p += 8;
+          off0 = f64x2.add(off0, f64x2.mul(a, v128.load(xs + (<usize>j << 5))));
+          off1 = f64x2.add(off1, f64x2.mul(a, v128.load(xs + (<usize>j << 5) + 16)));
+        }
+        quad0 = f64x2.add(quad0, f64x2.mul(xi0, f64x2.add(f64x2.mul(aii, xi0), f64x2.mul(two, off0))));
+        quad1 = f64x2.add(quad1, f64x2.mul(xi1, f64x2.add(f64x2.mul(aii, xi1), f64x2.mul(two, off1))));
+      }
+      const o = out + (<usize>r << 3);
+      v128.store(o, f64x2.add(mean0, f64x2.mul(va, f64x2.sqrt(f64x2.max(quad0, zero)))));
+      v128.store(o + 16, f64x2.add(mean1, f64x2.mul(va, f64x2.sqrt(f64x2.max(quad1, zero)))));
+      r += 4;
+      continue;
+    }
+    // A lone row (or a tail): scalar.
+    const xo = x + (<usize>(r * d) << 3);
+    let mean = 0.0;
+    let quad = 0.0;
+    let p = ao;
+    for (let i = 0; i < d; i++) {
+      const xi = load<f64>(xo + (<usize>i << 3));
+      mean += load<f64>(to + (<usize>i << 3)) * xi;
+      const diag = load<f64>(p) * xi;
+      p += 8;
+      let off = 0.0;
+      for (let j = i + 1; j < d; j++) {
+        off += load<f64>(p) * load<f64>(xo + (<usize>j << 3));
+        p += 8;
+      }
+      quad += xi * (diag + 2 * off);
+    }
+    store<f64>(out + (<usize>r << 3), mean + alpha * Math.sqrt(max(quad, 0.0)));
+    r++;
+  }
+}
+
+/** θ[slot]ᵀx, two features per f64x2. */
+export function scoreGreedy(theta: usize, x: usize, slot: usize, out: usize, n: i32, d: i32): void {
+  const pairs = d & ~1;
+  for (let r = 0; r < n; r++) {
+    const s = load<i32>(slot + (<usize>r << 2));
+    const to = theta + (<usize>(s * d) << 3);
+    const xo = x + (<usize>(r * d) << 3);
+    let acc = f64x2.splat(0);
+    for (let i = 0; i < pairs; i += 2) {
+      acc = f64x2.add(acc, f64x2.mul(v128.load(to + (<usize>i << 3)), v128.load(xo + (<usize>i << 3))));
+    }
+    let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    if (pairs < d) sum += load<f64>(to + (<usize>pairs << 3)) * load<f64>(xo + (<usize>pairs << 3));
+    store<f64>(out + (<usize>r << 3), sum);
+  }
+}
+
+/**
+ * Rewards in order (Sherman–Morrison): u = A⁻¹x, s = 1 + xᵀu; A⁻¹ −= uuᵀ/s; b += r·x;
+ * θ += u·(r − xᵀθ)/s. `u` is d f64 of scratch.
+ */
+export function update(
+  ainv: usize,
+  b: usize,
+  theta: usize,
+  x: usize,
+  reward: usize,
+  slot: usize,
+  m: i32,
+  d: i32,
+  u: usize,
+): void {
+  const t = (d * (d + 1)) >> 1;
+  for (let r = 0; r < m; r++) {
+    const s = load<i32>(slot + (<usize>r << 2));
+    const ao = ainv + (<usize>(s * t) << 3);
+    const vo = <usize>(s * d) << 3;
+    const xo = x + (<usize>(r * d) << 3);
+    memory.fill(u, 0, <usize>d << 3);
+    let p = ao;
+    for (let i = 0; i < d; i++) {
+      const xi = load<f64>(xo + (<usize>i << 3));
+      let ui = load<f64>(u + (<usize>i << 3)) + load<f64>(p) * xi;
+      p += 8;
+      for (let j = i + 1; j < d; j++) {
+        const a = load<f64>(p);
+        p += 8;
+        ui += a * load<f64>(xo + (<usize>j << 3));
+        const uj = u + (<usize>j << 3);
+        store<f64>(uj, load<f64>(uj) + a * xi);
+      }
+      store<f64>(u + (<usize>i << 3), ui);
+    }
+    let xu = 0.0;
+    let xt = 0.0;
+    for (let i = 0; i < d; i++) {
+      const xi = load<f64>(xo + (<usize>i << 3));
+      xu += xi * load<f64>(u + (<usize>i << 3));
+      xt += xi * load<f64>(theta + vo + (<usize>i << 3));
+    }
+    const inv = 1.0 / (1.0 + xu);
+    const rw = load<f64>(reward + (<usize>r << 3));
+    const g = (rw - xt) * inv;
+    p = ao;
+    for (let i = 0; i < d; i++) {
+      const uiRaw = load<f64>(u + (<usize>i << 3));
+      const ui = uiRaw * inv;
+      for (let j = i; j < d; j++) {
+        store<f64>(p, load<f64>(p) - ui * load<f64>(u + (<usize>j << 3)));
+        p += 8;
+      }
+      const bi = b + vo + (<usize>i << 3);
+      store<f64>(bi, load<f64>(bi) + rw * load<f64>(xo + (<usize>i << 3)));
+      const ti = theta + vo + (<usize>i << 3);
+      store<f64>(ti, load<f64>(ti) + uiRaw * g);
+    }
+  }
+}
+
+// ---- float32 storage (the wasm-simd-f32 backend): four rows of one user per f32x4 ----
+
+export function scoreUCB32(
+  ainv: usize,
+  theta: usize,
+  x: usize,
+  slot: usize,
+  out: usize,
+  n: i32,
+  d: i32,
+  alpha: f32,
+): void {
+  const t = (d * (d + 1)) >> 1;
+  let r = 0;
+  while (r < n) {
+    const s = load<i32>(slot + (<usize>r << 2));
+    const ao = ainv + (<usize>(s * t) << 2);
+    const to = theta + (<usize>(s * d) << 2);
+    const x0 = x + (<usize>(r * d) << 2);
+    const o4 = out + (<usize>r << 2);
+    if (
+      r + 3 < n &&
+      (d == 12 || d == 7 || d == 5) &&
+      load<i32>(slot + (<usize>(r + 1) << 2)) == s &&
+      load<i32>(slot + (<usize>(r + 2) << 2)) == s &&
+      load<i32>(slot + (<usize>(r + 3) << 2)) == s
+    ) {
+      if (d == 12) ucbBlock32_12(ao, to, x0, o4, alpha);
+      else if (d == 7) ucbBlock32_7(ao, to, x0, o4, alpha);
+      else ucbBlock32_5(ao, to, x0, o4, alpha);
+      r += 4;
+      continue;
+    }
+    let mean: f32 = 0;
+    let quad: f32 = 0;
+    let p = ao;
+    for (let i = 0; i < d; i++) {
+      const xi = load<f32>(x0 + (<usize>i << 2));
+      mean += load<f32>(to + (<usize>i << 2)) * xi;
+      const diag = load<f32>(p) * xi;
+      p += 4;
+      let off: f32 = 0;
+      for (let j = i + 1; j < d; j++) {
+        off += load<f32>(p) * load<f32>(x0 + (<usize>j << 2));
+        p += 4;
+      }
+      quad += xi * (diag + 2 * off);
+    }
+    store<f32>(o4, mean + alpha * Mathf.sqrt(max(quad, <f32>0)));
+    r++;
+  }
+}
+
+export function scoreGreedy32(theta: usize, x: usize, slot: usize, out: usize, n: i32, d: i32): void {
+  const quads = d & ~3;
+  for (let r = 0; r < n; r++) {
+    const s = load<i32>(slot + (<usize>r << 2));
+    const to = theta + (<usize>(s * d) << 2);
+    const xo = x + (<usize>(r * d) << 2);
+    let acc = f32x4.splat(0);
+    for (let i = 0; i < quads; i += 4) {
+      acc = f32x4.add(acc, f32x4.mul(v128.load(to + (<usize>i << 2)), v128.load(xo + (<usize>i << 2))));
+    }
+    let sum =
+      f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+    for (let i = quads; i < d; i++) sum += load<f32>(to + (<usize>i << 2)) * load<f32>(xo + (<usize>i << 2));
+    store<f32>(out + (<usize>r << 2), sum);
+  }
+}
+
+/** Sherman–Morrison over float32 storage, arithmetic in f64; `u` is d f64 of scratch. */
+export function update32(
+  ainv: usize,
+  b: usize,
+  theta: usize,
+  x: usize,
+  reward: usize,
+  slot: usize,
+  m: i32,
+  d: i32,
+  u: usize,
+): void {
+  const t = (d * (d + 1)) >> 1;
+  for (let r = 0; r < m; r++) {
+    const s = load<i32>(slot + (<usize>r << 2));
+    const ao = ainv + (<usize>(s * t) << 2);
+    const vo = <usize>(s * d) << 2;
+    const xo = x + (<usize>(r * d) << 2);
+    memory.fill(u, 0, <usize>d << 3);
+    let p = ao;
+    for (let i = 0; i < d; i++) {
+      const xi = <f64>load<f32>(xo + (<usize>i << 2));
+      let ui = load<f64>(u + (<usize>i << 3)) + <f64>load<f32>(p) * xi;
+      p += 4;
+      for (let j = i + 1; j < d; j++) {
+        const a = <f64>load<f32>(p);
+        p += 4;
+        ui += a * <f64>load<f32>(xo + (<usize>j << 2));
+        const uj = u + (<usize>j << 3);
+        store<f64>(uj, load<f64>(uj) + a * xi);
+      }
+      store<f64>(u + (<usize>i << 3), ui);
+    }
+    let xu = 0.0;
+    let xt = 0.0;
+    for (let i = 0; i < d; i++) {
+      const xi = <f64>load<f32>(xo + (<usize>i << 2));
+      xu += xi * load<f64>(u + (<usize>i << 3));
+      xt += xi * <f64>load<f32>(theta + vo + (<usize>i << 2));
+    }
+    const inv = 1.0 / (1.0 + xu);
+    const rw = <f64>load<f32>(reward + (<usize>r << 2));
+    const g = (rw - xt) * inv;
+    p = ao;
+    for (let i = 0; i < d; i++) {
+      const uiRaw = load<f64>(u + (<usize>i << 3));
+      const ui = uiRaw * inv;
+      for (let j = i; j < d; j++) {
+        store<f32>(p, <f32>(<f64>load<f32>(p) - ui * load<f64>(u + (<usize>j << 3))));
+        p += 4;
+      }
+      const bi = b + vo + (<usize>i << 2);
+      store<f32>(bi, <f32>(<f64>load<f32>(bi) + rw * <f64>load<f32>(xo + (<usize>i << 2))));
+      const ti = theta + vo + (<usize>i << 2);
+      store<f32>(ti, <f32>(<f64>load<f32>(ti) + uiRaw * g));
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import { BanditScoreGreedy } from '../kernel_names.js';
+import type { KernelConfig } from '../kernel-config.js';
+import type { WasmKernelArgs } from './wasm-memory.js';
+
+/** θᵀx, two features per f64x2. */
+export const banditScoreGreedyConfig: KernelConfig<typeof BanditScoreGreedy, WasmKernelArgs, void> = {
+  kernelName: BanditScoreGreedy,
+  backendName: 'wasm-simd',
+  kernelFunc: ({ wasm, layout, io, n }) =>
+    (layout.elem === 8 ? wasm.scoreGreedy : wasm.scoreGreedy32)(
+      layout.theta,
+      io.x,
+      io.slot,
+      io.out,
+      n,
+      layout.d,
+    ),
+};

@@ -1,0 +1,82 @@
+import { BANDIT_WASM_BASE64 } from './bandit-wasm.generated.js';
+
+/** The slice of the WebAssembly JS API used here (the project's lib has no DOM/WebAssembly types). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+export type WasmModule = { readonly __brand: 'WebAssembly.Module' };
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+  Instance: new (module: WasmModule, imports: object) => { readonly exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+}
+const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** The exports of assembly/bandit.ts. Pointers are byte offsets into `memory`. */
+export interface BanditExports {
+  readonly memory: WasmMemory;
+  heapBase(): number;
+  scoreUCB(
+    ainv: number,
+    theta: number,
+    x: number,
+    slot: number,
+    out: number,
+    n: number,
+    d: number,
+    alpha: number,
+    xs: number,
+  ): void;
+  scoreGreedy(theta: number, x: number, slot: number, out: number, n: number, d: number): void;
+  scoreUCB32(
+    ainv: number,
+    theta: number,
+    x: number,
+    slot: number,
+    out: number,
+    n: number,
+    d: number,
+    alpha: number,
+  ): void;
+  scoreGreedy32(theta: number, x: number, slot: number, out: number, n: number, d: number): void;
+  update32(
+    ainv: number,
+    b: number,
+    theta: number,
+    x: number,
+    reward: number,
+    slot: number,
+    m: number,
+    d: number,
+    u: number,
+  ): void;
+  update(
+    ainv: number,
+    b: number,
+    theta: number,
+    x: number,
+    reward: number,
+    slot: number,
+    m: number,
+    d: number,
+    u: number,
+  ): void;
+}
+
+export async function compileBanditModule(): Promise<WasmModule> {
+  return WebAssemblyApi.compile(new Uint8Array(Buffer.from(BANDIT_WASM_BASE64, 'base64')));
+}
+
+/** Pages the module declares as its memory's maximum (build-wasm.mjs, MAX_PAGES): 1 GiB. */
+export const MAX_PAGES = 16384;
+
+/**
+ * One instance per slab, on a shared linear memory of its own: slabs grow and go independently, and a
+ * worker thread can instantiate the same module on the same memory.
+ */
+export function instantiate(module: WasmModule): BanditExports {
+  const memory = new WebAssemblyApi.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+  const instance = new WebAssemblyApi.Instance(module, { env: { memory, abort: () => {} } });
+  return { ...(instance.exports as object), memory } as unknown as BanditExports;
+}

@@ -1,0 +1,39 @@
+import { toErrorBody } from '../http/error-handler.js';
+import { ScoreRequest, ScoreRequestWithProfile } from '../http/schemas/score.js';
+import type { ScoreBatchResult } from '../http/schemas/score-batch.js';
+import { issuesToDetail } from '../http/zod-validator.js';
+import type { PolicySpec } from '../policies/policy-spec.js';
+import type { BanditService } from './bandit-service.js';
+
+/**
+ * Scores many score bodies with one policy, results in input order. An item that fails validation (or
+ * whose scoring fails) gets the contract's error object; the rest are scored. All items go to the
+ * scorer at once, so the micro-batcher packs them into as few kernel calls as SCORE_BATCH_MAX allows.
+ * Each result is a recorded decision with its own event id, rewardable like a /score result.
+ * `locPrefix` places an item's validation issues, e.g. ["body","requests",i].
+ */
+export async function scoreBatch(
+  bandit: BanditService,
+  spec: PolicySpec,
+  items: readonly unknown[],
+  locPrefix: (i: number) => (string | number)[],
+): Promise<ScoreBatchResult[]> {
+  const schema = spec.needsProfile ? ScoreRequestWithProfile : ScoreRequest;
+  return Promise.all(
+    items.map(async (item, i): Promise<ScoreBatchResult> => {
+      const parsed = schema.safeParse(item);
+      if (!parsed.success) {
+        return {
+          error: 'validation_error',
+          message: 'request validation failed',
+          detail: issuesToDetail(parsed.error.issues, locPrefix(i)),
+        };
+      }
+      try {
+        return await bandit.score(spec, parsed.data);
+      } catch (err) {
+        return toErrorBody(err).body;
+      }
+    }),
+  );
+}

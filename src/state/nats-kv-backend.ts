@@ -1,0 +1,89 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { KvDecisionStore } from './kv-decision-store.js';
+import { NatsKvStateStore } from './nats-kv-store.js';
+
+export interface NatsKvBackendOptions {
+  /** Comma-separated server URLs; the client also learns the cluster's other nodes from them. */
+  readonly servers: string;
+  readonly replicas: number;
+  readonly stateBucket: string;
+  readonly decisionsBucket: string;
+  readonly windowMs: number;
+  readonly timeoutMs: number;
+  readonly maxCachedDecisions: number;
+  readonly clock: () => number;
+  readonly log: Logger;
+}
+
+const STATE_HISTORY = 8;
+
+export interface NatsKvBackend {
+  readonly store: NatsKvStateStore;
+  readonly decisions: KvDecisionStore;
+}
+
+/**
+ * Connects and opens (creating when missing) the state bucket and the decisions bucket. Loaded by
+ * app.ts with a dynamic import only when STATE_BACKEND=nats-kv, so the file backend loads no NATS code.
+ * Reads go to the stream leader (allow_direct off): a replica then reads what another one has just
+ * acknowledged, which a lagging follower answering a direct get would not guarantee.
+ */
+export async function openNatsKvBackend(opts: NatsKvBackendOptions): Promise<NatsKvBackend> {
+  const nc = await connect({
+    servers: opts.servers
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+    name: 'oo-bandit-scorer',
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    timeout: opts.timeoutMs,
+  });
+  const log = opts.log.child({ component: 'nats-kv' });
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect')
+        log.warn({ status: s.type }, 'nats-kv connection');
+    }
+  })();
+  try {
+    const kvm = new Kvm(jetstream(nc, { timeout: opts.timeoutMs }));
+    const state = await kvm.create(opts.stateBucket, {
+      replicas: opts.replicas,
+      // Earlier revisions let a writer find the writes it replaced (see NatsKvStateStore.overwritten).
+      history: STATE_HISTORY,
+      allow_direct: false,
+      timeout: opts.timeoutMs,
+    });
+    const decisions = await kvm.create(opts.decisionsBucket, {
+      replicas: opts.replicas,
+      history: 1,
+      ttl: opts.windowMs,
+      allow_direct: false,
+      timeout: opts.timeoutMs,
+    });
+    return {
+      store: new NatsKvStateStore({
+        nc,
+        kv: state,
+        jsm: await jetstreamManager(nc, { timeout: opts.timeoutMs }),
+        bucket: opts.stateBucket,
+        log,
+        probeTimeoutMs: Math.min(opts.timeoutMs, 2000),
+        onClose: () => nc.drain(),
+      }),
+      decisions: new KvDecisionStore({
+        kv: decisions,
+        windowMs: opts.windowMs,
+        maxCached: opts.maxCachedDecisions,
+        clock: opts.clock,
+      }),
+    };
+  } catch (err) {
+    await nc.close();
+    throw err;
+  }
+}

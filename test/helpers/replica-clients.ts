@@ -1,0 +1,110 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { expect, onTestFinished } from 'vitest';
+import { FEATURE_WIDTH, featureMatrix } from '../../src/features/mod.js';
+import type { NatsServer } from './nats-server.js';
+import { numpy } from './numpy.js';
+import { tempDir } from './temp-dir.js';
+import { CANDIDATES } from './test-app.js';
+
+/** Shared by the replica tests: clients that retry on 503, the reference check, the cluster's leader. */
+
+export const D = 5;
+export const MAX_STALENESS_MS = 500;
+export const USERS = Array.from({ length: 20 }, (_, i) => `user.${i}@example:x`);
+
+export interface Acked {
+  readonly user: string;
+  readonly key: string;
+  readonly x: number[];
+  readonly reward: number;
+}
+
+export function replicaEnv(urls: string, replicas: number): Record<string, string> {
+  return {
+    STATE_BACKEND: 'nats-kv',
+    NATS_KV_URL: urls,
+    NATS_KV_REPLICAS: String(replicas),
+    NATS_KV_TIMEOUT_MS: '2000',
+    NATS_KV_MAX_STALENESS_MS: String(MAX_STALENESS_MS),
+    STATE_DIR: tempDir(),
+    EGREEDY_SEED: '1',
+  };
+}
+
+/** POSTs until the service answers something other than 503 (or the connection fails): what a client does. */
+/** The service's JSON answers, checked field by field by the tests. */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type Json = any;
+
+export async function post(
+  base: string,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; json: Json }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const json = await res.json();
+      if (res.status !== 503 || attempt >= 150) return { status: res.status, json };
+    } catch (err) {
+      if (attempt >= 150) throw err;
+    }
+    await sleep(100);
+  }
+}
+
+export async function getJson(url: string): Promise<Json> {
+  return (await fetch(url)).json();
+}
+
+export function scoreRequest(user: string, minute: number) {
+  const now = new Date(Date.parse('2026-11-24T06:00:00Z') + minute * 60_000).toISOString();
+  return { user_id: user, now, timezone: 'Europe/Berlin', candidates: CANDIDATES };
+}
+
+/** The d=5 vector the service learns from for candidate `index` of that request. */
+export function vectorOf(req: ReturnType<typeof scoreRequest>, index: number): number[] {
+  const x = featureMatrix(
+    { now: Date.parse(req.now), timezone: req.timezone, profile: null },
+    req.candidates.map((c) => ({
+      priority: c.priority,
+      createdAt: Date.parse(c.created_at),
+      dueAt: c.due_at ? Date.parse(c.due_at) : null,
+    })),
+  );
+  return Array.from(x.subarray(index * FEATURE_WIDTH, index * FEATURE_WIDTH + D));
+}
+
+/** Every user's θ and n_updates against the numpy reference of exactly the acknowledged updates. */
+export async function expectReference(base: string, acked: Acked[]): Promise<void> {
+  for (const user of USERS) {
+    const mine = acked.filter((a) => a.user === user);
+    const stats = await getJson(`${base}/stats/${user}`);
+    expect(stats.n_updates, user).toBe(mine.length);
+    const ref = numpy<{ theta: number[] }>('bandit.py', {
+      d: D,
+      lambda: 1,
+      alpha: 1,
+      updates: mine.map((a) => [...a.x, a.reward]),
+      queries: [],
+    });
+    for (let i = 0; i < D; i++) expect(stats.theta[i]).toBeCloseTo(ref.theta[i]!, 9);
+    expect(stats.total_reward).toBeCloseTo(
+      mine.reduce((s, a) => s + a.reward, 0),
+      9,
+    );
+  }
+}
+
+export async function streamLeader(nodes: NatsServer[], stream: string): Promise<number> {
+  const nc = await connect({ servers: nodes.map((n) => n.url) });
+  onTestFinished(() => nc.close());
+  const info = await (await jetstreamManager(nc)).streams.info(stream);
+  return Number(info.cluster?.leader?.replace(/^n/, '')) - 1;
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { Precision } from '../../kernels/backend.js';
+import {
+  posterior,
+  rankOneUpdate,
+  ridgeIdentity,
+  scoreGreedy,
+  scoreLinUCB,
+} from '../../kernels/reference/mod.js';
+import { compileBanditModule, instantiate } from '../../kernels/wasm-simd/instance.js';
+import { wasmKernels } from '../../kernels/wasm-simd/kernels.js';
+import { WasmSlab } from '../../kernels/wasm-simd/slab.js';
+import { maxRelError } from './random-slab-case.js';
+
+describe.each<[Precision, number]>([
+  ['float64', 1e-9],
+  ['float32', 1e-4],
+])('wasm-simd (%s) on two threads', (precision, tol) => {
+  it('splits a large call with the worker thread and scores exactly as on one', async () => {
+    const module = await compileBanditModule();
+    for (const d of [5, 7, 12]) {
+      const users = 37;
+      const slab = new WasmSlab(d, users, instantiate(module), wasmKernels(), precision, module, 64);
+      let seed = d;
+      const rnd = () => {
+        seed = (seed * 16807) % 2147483647;
+        return (seed / 2147483647) * 2 - 1;
+      };
+      const posts = Array.from({ length: users }, () => {
+        const a = ridgeIdentity(d, 1);
+        const b = new Float64Array(d);
+        for (let i = 0; i < 5; i++) rankOneUpdate(a, b, Array.from({ length: d }, rnd), rnd(), d);
+        return { p: posterior(a, b, d), b };
+      });
+      const ainv = new Float64Array(users * d * d);
+      const theta = new Float64Array(users * d);
+      const bs = new Float64Array(users * d);
+      posts.forEach(({ p, b }, u) => {
+        ainv.set(p.ainv, u * d * d);
+        theta.set(p.theta, u * d);
+        bs.set(b, u * d);
+      });
+      slab.write(Int32Array.from(posts.keys()), ainv, theta, bs);
+      // 1,003 rows in runs of 1..20 per user: odd lengths, so halves and blocks cut runs anywhere.
+      const slotList: number[] = [];
+      for (let u = 0; slotList.length < 1003; u = (u + 1) % users) {
+        for (let k = 0; k < 1 + ((u * 7) % 20) && slotList.length < 1003; k++) slotList.push(u);
+      }
+      const slots = Int32Array.from(slotList);
+      const x = Float64Array.from({ length: slots.length * d }, rnd);
+      const want = (ucb: boolean) =>
+        Float64Array.from(slots, (s, r) => {
+          const row = x.subarray(r * d, (r + 1) * d);
+          return ucb ? scoreLinUCB(posts[s]!.p, row, 1, 0.7)[0]! : scoreGreedy(posts[s]!.p, row, 1)[0]!;
+        });
+      await slab.scoreUCB(x, slots, 0.7); // starts the worker
+      for (let i = 0; i < 200 && !slab.secondCoreReady; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(slab.secondCoreReady).toBe(true);
+      expect(maxRelError(await slab.scoreUCB(x, slots, 0.7), want(true))).toBeLessThanOrEqual(tol);
+      expect(maxRelError(await slab.scoreGreedy(x, slots), want(false))).toBeLessThanOrEqual(tol);
+      // Staged rows (built in the shared memory) take the same path.
+      const staged = slab.stagingBuffers(slots.length);
+      staged.x.set(x);
+      staged.slots.set(slots);
+      expect(maxRelError(await slab.scoreUCB(staged.x, staged.slots, 0.7), want(true))).toBeLessThanOrEqual(
+        tol,
+      );
+      slab.dispose();
+    }
+  });
+});
