@@ -93,12 +93,11 @@ export async function expectReference(base: string, acked: Acked[]): Promise<voi
     const started = Date.now();
     let stats = await getJson(`${base}/stats/${user}`);
     while (stats.n_updates !== mine.length && Date.now() - started < CONVERGE_MS) {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       stats = await getJson(`${base}/stats/${user}`);
     }
-    if (Date.now() - started > 0 && stats.n_updates === mine.length && Date.now() - started >= 100) {
-      console.info(`${base} ${user}: converged after ${Date.now() - started} ms`);
-    }
+    const waited = Date.now() - started;
+    if (waited >= 100) console.info(`${base} ${user}: took ${waited} ms to show every acknowledged reward`);
     expect(stats.n_updates, user).toBe(mine.length);
     const ref = numpy<{ theta: number[] }>('bandit.py', {
       d: D,
