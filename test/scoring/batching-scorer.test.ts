@@ -152,7 +152,6 @@ describe('micro-batching in the HTTP path', () => {
       for (const [c, r] of g.entries()) expect(r.score).toBeCloseTo(w[c].score, 12);
     }
     const health = (await app.inject({ method: 'GET', url: '/health' })).json();
-    // Extra fields (the batch path's backend) are welcome in /health.
     expect(health.scorer).toMatchObject({ backend: 'wasm-simd', precision: 'float64' });
   });
 });
