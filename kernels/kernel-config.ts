@@ -9,6 +9,12 @@ export interface KernelConfig<Name extends string, Args, Result> {
   readonly kernelFunc: (args: Args) => Result;
 }
 
+/**
+ * Where a packed-A⁻¹ slab keeps its numbers: float64 for js-f64, float32 for the TF.js backends whose
+ * kernels run in JS. The arithmetic is in JS doubles either way; one implementation serves both.
+ */
+export type SlabStorage = Float64Array | Float32Array;
+
 /** Checks the shapes every backend relies on, once, before any kernel touches memory. */
 export function checkRows(what: string, x: ArrayLike<number>, slots: ArrayLike<number>, d: number): number {
   const n = slots.length;

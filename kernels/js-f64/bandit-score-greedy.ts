@@ -1,11 +1,11 @@
 import { BanditScoreGreedy } from '../kernel_names.js';
-import type { KernelConfig } from '../kernel-config.js';
+import type { KernelConfig, SlabStorage } from '../kernel-config.js';
 
 export interface ScoreGreedyArgs {
-  readonly theta: Float64Array;
-  readonly x: Float64Array;
+  readonly theta: SlabStorage;
+  readonly x: SlabStorage;
   readonly slot: Int32Array;
-  readonly out: Float64Array;
+  readonly out: SlabStorage;
   readonly d: number;
 }
 

@@ -1,13 +1,13 @@
 import { BanditScoreUCB } from '../kernel_names.js';
-import type { KernelConfig } from '../kernel-config.js';
+import type { KernelConfig, SlabStorage } from '../kernel-config.js';
 
 export interface ScoreUCBArgs {
   /** [S, d(d+1)/2] packed A⁻¹. */
-  readonly ainv: Float64Array;
-  readonly theta: Float64Array;
-  readonly x: Float64Array;
+  readonly ainv: SlabStorage;
+  readonly theta: SlabStorage;
+  readonly x: SlabStorage;
   readonly slot: Int32Array;
-  readonly out: Float64Array;
+  readonly out: SlabStorage;
   readonly alpha: number;
   readonly d: number;
 }

@@ -1,13 +1,13 @@
 import { BanditUpdate } from '../kernel_names.js';
-import type { KernelConfig } from '../kernel-config.js';
+import type { KernelConfig, SlabStorage } from '../kernel-config.js';
 
 export interface UpdateArgs {
   /** [S, d(d+1)/2] packed A⁻¹, updated in place. */
-  readonly ainv: Float64Array;
-  readonly b: Float64Array;
-  readonly theta: Float64Array;
-  readonly x: Float64Array;
-  readonly reward: Float64Array;
+  readonly ainv: SlabStorage;
+  readonly b: SlabStorage;
+  readonly theta: SlabStorage;
+  readonly x: SlabStorage;
+  readonly reward: SlabStorage;
   readonly slot: Int32Array;
   readonly d: number;
   /** d numbers of scratch for u = A⁻¹x. */
