@@ -36,6 +36,7 @@ import { DecisionJournal } from './state/decision-journal.js';
 import type { DecisionStore } from './state/decision-store.js';
 import { FeatureRings } from './state/feature-ring.js';
 import { FileStateStore } from './state/file-store.js';
+import { kvBackendOptions } from './state/kv-backend-options.js';
 import { isPolicyDoc } from './state/kv-key.js';
 import { PolicyStateRepository } from './state/policy-state-repository.js';
 import type { StateStore } from './state/state-store.js';
@@ -84,17 +85,9 @@ async function openJournal(config: Config, clock: () => number, log: Logger): Pr
 /** STATE_BACKEND=nats-kv: the NATS client is loaded only then. */
 async function openSharedState(config: Config, clock: () => number, log: Logger) {
   const { openNatsKvBackend } = await import('./state/nats-kv-backend.js');
-  return openNatsKvBackend({
-    servers: config.NATS_KV_URL || config.NATS_URL,
-    replicas: config.NATS_KV_REPLICAS,
-    stateBucket: config.NATS_KV_BUCKET,
-    decisionsBucket: config.NATS_KV_DECISIONS_BUCKET,
-    windowMs: config.REWARD_WINDOW_S * 1000,
-    timeoutMs: config.NATS_KV_TIMEOUT_MS,
-    maxCachedDecisions: config.DECISION_CACHE_MAX,
-    clock,
-    log,
-  });
+  return openNatsKvBackend(
+    kvBackendOptions(config, { clock, log, maxCachedDecisions: config.DECISION_CACHE_MAX }),
+  );
 }
 
 const idleConsumer = (): ConsumerHealth => ({ last_msg_ts: null, processed: 0, errors: 0 });

@@ -3,6 +3,7 @@ import { SingleBar } from 'cli-progress';
 import pino from 'pino';
 import { ConfigError, loadConfig } from '../config/env.js';
 import { FileStateStore } from '../state/file-store.js';
+import { kvBackendOptions } from '../state/kv-backend-options.js';
 import type { RawDocuments } from '../state/raw-documents.js';
 import type { DocKey } from '../state/state-store.js';
 
@@ -60,17 +61,9 @@ async function open(backend: Backend): Promise<Endpoint> {
     return { docs: store, close: () => store.close() };
   }
   const { openNatsKvBackend } = await import('../state/nats-kv-backend.js');
-  const { store } = await openNatsKvBackend({
-    servers: config.NATS_KV_URL || config.NATS_URL,
-    replicas: config.NATS_KV_REPLICAS,
-    stateBucket: config.NATS_KV_BUCKET,
-    decisionsBucket: config.NATS_KV_DECISIONS_BUCKET,
-    windowMs: config.REWARD_WINDOW_S * 1000,
-    timeoutMs: config.NATS_KV_TIMEOUT_MS,
-    maxCachedDecisions: 1,
-    clock: Date.now,
-    log,
-  });
+  const { store } = await openNatsKvBackend(
+    kvBackendOptions(config, { clock: Date.now, log, maxCachedDecisions: 1 }),
+  );
   return { docs: store, close: () => store.close() };
 }
 
