@@ -9,8 +9,8 @@ import { PolicyStateRepository } from '../../src/state/policy-state-repository.j
 
 /**
  * Heap cost of one cached user over all three policies, measured in isolation (run with
- * --expose-gc): N users' states loaded into the repository's LRU, each with the posterior that scoring
- * derives and keeps, after one reward each (by value, no idempotency key). Prints JSON.
+ * --expose-gc): N users' states loaded into the repository's LRU after one reward each (by value, no
+ * idempotency key), each scored once (the posterior is derived per call and not kept). Prints JSON.
  */
 const USERS = Number(process.argv[2] ?? 10_000);
 const gc = (globalThis as { gc?: () => void }).gc;

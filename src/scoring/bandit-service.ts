@@ -98,7 +98,8 @@ export class BanditService {
     const scores = await this.deps.scorer.score({
       spec,
       user: p.user,
-      posterior: posteriorOf(state),
+      version: state,
+      posterior: () => posteriorOf(state),
       b: state.b,
       x: p.x,
       k: p.k,

@@ -161,12 +161,12 @@ export class BatchingScorer implements Scorer {
     // one goes into a call of its own.
     const now: Queued[] = [];
     const later: Queued[] = [];
-    const seen = new Map<string, ScoreJob['posterior']>();
+    const seen = new Map<string, object>();
     for (const q of jobs) {
       const prev = seen.get(q.job.user);
-      if (prev !== undefined && prev !== q.job.posterior) later.push(q);
+      if (prev !== undefined && prev !== q.job.version) later.push(q);
       else {
-        seen.set(q.job.user, q.job.posterior);
+        seen.set(q.job.user, q.job.version);
         now.push(q);
       }
     }
@@ -174,7 +174,7 @@ export class BatchingScorer implements Scorer {
     for (const q of now) rows += q.job.k;
     // Slots first: their writes may grow the backend's memory, which would move staging buffers.
     const slotOf = now.map(({ job }) =>
-      residency.slotFor(job.user, job.posterior, job.b ?? new Float64Array(d)),
+      residency.slotFor(job.user, job.version, job.posterior, job.b ?? new Float64Array(d)),
     );
     await residency.flushWrites();
     const { x, slots } = residency.slab.stagingBuffers?.(rows) ?? {

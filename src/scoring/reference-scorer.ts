@@ -17,8 +17,8 @@ export class ReferenceScorer implements Scorer {
     const t0 = this.metrics ? performance.now() : 0;
     const out =
       job.spec.kind === 'linucb'
-        ? scoreLinUCB(job.posterior, job.x, job.k, this.alpha, job.stride)
-        : scoreGreedy(job.posterior, job.x, job.k, job.stride);
+        ? scoreLinUCB(job.posterior(), job.x, job.k, this.alpha, job.stride)
+        : scoreGreedy(job.posterior(), job.x, job.k, job.stride);
     // Inline, one user per call: a "batch" of one job.
     this.metrics?.observeKernel(
       job.spec.kind === 'linucb' ? BanditScoreUCB : BanditScoreGreedy,

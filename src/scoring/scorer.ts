@@ -7,7 +7,13 @@ import type { PolicyState } from '../state/policy-state.js';
 export interface ScoreJob {
   readonly spec: PolicySpec;
   readonly user: string;
-  readonly posterior: Posterior;
+  /**
+   * The state the job read, by identity: a resident slot that already holds it needs no write. A commit
+   * makes a new state object, so a changed user never matches.
+   */
+  readonly version: object;
+  /** The posterior of that state, derived when asked (a resident, current slot never asks). */
+  posterior(): Posterior;
   /** The state's b, kept with a resident posterior so that slab reads give back the whole state. */
   readonly b?: Float64Array;
   /** Row-major K × `stride`; the policy reads the first `spec.d` of each row. */

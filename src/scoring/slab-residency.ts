@@ -5,9 +5,8 @@ import { type PolicyState, posteriorOf } from '../state/policy-state.js';
 
 interface Resident {
   readonly slot: number;
-  /** The posterior the slot holds; a job carrying another one needs the slot rewritten. */
-  posterior: Posterior;
-  b: Float64Array;
+  /** The state whose posterior the slot holds; a job that read another one needs the slot rewritten. */
+  version: object;
 }
 
 /** Slot writes gathered for one scatter into the slab. */
@@ -39,30 +38,29 @@ export class SlabResidency {
     return this.residents.size;
   }
 
-  /** Whether the user is resident with exactly this posterior (nothing to write). */
-  holds(user: string, posterior: Posterior): boolean {
-    return this.residents.peek(user)?.posterior === posterior;
+  /** Whether the user is resident with exactly this state (nothing to write). */
+  holds(user: string, version: object): boolean {
+    return this.residents.peek(user)?.version === version;
   }
 
   /**
-   * The slot holding `posterior` for `user`, queuing a write when the slot is new or holds another
-   * posterior. Callers keep the users of one kernel call below the capacity, so no slot of that call
-   * is evicted before it runs.
+   * The slot holding state `version` for `user`, queuing a write (of `posterior()`, derived only then)
+   * when the slot is new or holds another state. Callers keep the users of one kernel call below the
+   * capacity, so no slot of that call is evicted before it runs.
    */
-  slotFor(user: string, posterior: Posterior, b: Float64Array): number {
+  slotFor(user: string, version: object, posterior: () => Posterior, b: Float64Array): number {
     const hit = this.residents.get(user);
     if (hit) {
-      if (hit.posterior !== posterior) {
-        hit.posterior = posterior;
-        hit.b = b;
-        this.queue(hit.slot, posterior, b);
+      if (hit.version !== version) {
+        hit.version = version;
+        this.queue(hit.slot, posterior(), b);
       }
       return hit.slot;
     }
     if (this.free.length === 0) this.residents.pop();
     const slot = this.free.pop()!;
-    this.residents.set(user, { slot, posterior, b });
-    this.queue(slot, posterior, b);
+    this.residents.set(user, { slot, version });
+    this.queue(slot, posterior(), b);
     return slot;
   }
 
@@ -74,10 +72,9 @@ export class SlabResidency {
       this.residents.delete(user);
       return;
     }
-    // Only a resident user's posterior is derived here; the state caches it for its next score.
-    hit.posterior = posteriorOf(state);
-    hit.b = state.b;
-    this.queue(hit.slot, hit.posterior, hit.b);
+    // Only a resident user's posterior is derived here, once per commit.
+    hit.version = state;
+    this.queue(hit.slot, posteriorOf(state), state.b);
   }
 
   /** Writes every queued slot in one scatter (later writes of one slot win). */

@@ -26,11 +26,6 @@ export interface PolicyState {
   appliedKeys: string[];
   /** The same keys, for lookups; null until the first key (most states never get one). */
   appliedSet: Set<string> | null;
-  /**
-   * θ and A⁻¹, derived from (A, b) on first use after a change and never stored. Kept because the
-   * batched scorer's resident slots recognise an unchanged user by this object's identity.
-   */
-  cachedPosterior: Posterior | null;
 }
 
 export function coldState(policy: PolicyName, lambda: number): PolicyState {
@@ -45,7 +40,6 @@ export function coldState(policy: PolicyName, lambda: number): PolicyState {
     lastUpdateTs: null,
     appliedKeys: NO_KEYS,
     appliedSet: null,
-    cachedPosterior: null,
   };
 }
 
@@ -64,9 +58,13 @@ function packed(
   return { a: buf.subarray(0, d * d), b: buf.subarray(d * d) };
 }
 
+/**
+ * θ and A⁻¹ from (A, b), computed on each call and never kept: a Cholesky of d ≤ 12 costs microseconds,
+ * and keeping it would nearly double what a cached user costs. The batched scorer keeps it where it
+ * pays, in its resident slots, which know a state by its identity (a commit makes a new state object).
+ */
 export function posteriorOf(s: PolicyState): Posterior {
-  s.cachedPosterior ??= computePosterior(s.a, s.b, s.d);
-  return s.cachedPosterior;
+  return computePosterior(s.a, s.b, s.d);
 }
 
 export function cloneState(s: PolicyState): PolicyState {
@@ -75,7 +73,6 @@ export function cloneState(s: PolicyState): PolicyState {
     ...packed(s.d, s.a, s.b),
     appliedKeys: s.appliedKeys.length === 0 ? NO_KEYS : s.appliedKeys.slice(),
     appliedSet: s.appliedSet === null ? null : new Set(s.appliedSet),
-    cachedPosterior: null,
   };
 }
 
@@ -142,6 +139,5 @@ export function fromDocument(policy: PolicyName, raw: unknown): PolicyState | { 
     lastUpdateTs: doc.last_update_ts,
     appliedKeys: keys.length === 0 ? NO_KEYS : keys,
     appliedSet: keys.length === 0 ? null : new Set(keys),
-    cachedPosterior: null,
   };
 }
