@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { startNatsCluster } from '../helpers/nats-server.js';
 import {
   type Acked,
@@ -23,6 +23,13 @@ describe('replicas sharing state through JetStream KV', () => {
     const r1 = await spawnServer(env);
     const r2 = await spawnServer(env);
     const replicas: SpawnedServer[] = [r1, r2];
+    onTestFailed(() => {
+      for (const [i, r] of replicas.entries()) {
+        console.error(
+          `replica ${i + 1} (exit ${r.proc.exitCode ?? r.proc.signalCode ?? 'running'}):\n${r.output().slice(-4000)}`,
+        );
+      }
+    });
     for (const r of replicas) {
       expect((await getJson(`${r.url}/health`)).state).toEqual({ backend: 'nats-kv', reachable: true });
     }
