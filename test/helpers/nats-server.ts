@@ -16,18 +16,21 @@ export interface NatsServer {
 
 /** A real nats-server with JetStream on a free loopback port and a temporary store. */
 export async function startNatsServer(extraArgs: string[] = []): Promise<NatsServer> {
-  const port = await freePort();
+  let port = await freePort();
   const storeDir = tempDir('oo-nats-');
   let proc: ChildProcess | null = null;
   const start = async () => {
-    proc = spawn(
+    const p = spawn(
       'nats-server',
       ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, ...extraArgs],
-      {
-        stdio: 'ignore',
-      },
+      { stdio: 'ignore' },
     );
+    proc = p;
     await waitForPort(port);
+    // The port may have been taken by another suite's process between freePort and the bind: a server
+    // that could not listen exits at once, and the open port was someone else's.
+    await sleep(100);
+    if (p.exitCode !== null || p.signalCode !== null) throw new Error(`nats-server on ${port} exited`);
   };
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     const p = proc;
@@ -37,8 +40,16 @@ export async function startNatsServer(extraArgs: string[] = []): Promise<NatsSer
     p.kill(signal);
     await exited;
   };
-  await start();
   onTestFinished(() => stop('SIGKILL'));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      port = await freePort();
+    }
+  }
   return { url: `nats://127.0.0.1:${port}`, port, storeDir, stop, restart: start };
 }
 
