@@ -49,8 +49,12 @@ describe('dead-lettering', () => {
     expect(h.signals).toMatchObject({ processed: 1, errors: 3, dead_lettered: 1 });
     expect(h.feedback).toMatchObject({ processed: 0, errors: 6, dead_lettered: 2 });
     // Terminated: nothing pending, nothing waiting for an ack, nothing redelivered later.
-    expect(await consumerSettled(client.jsm, 'signals', 'feature-pipeline-signals')).toBe(true);
-    expect(await consumerSettled(client.jsm, 'feedback', 'feature-pipeline-feedback')).toBe(true);
+    await waitFor('signals consumer settled', () =>
+      consumerSettled(client.jsm, 'signals', 'feature-pipeline-signals'),
+    );
+    await waitFor('feedback consumer settled', () =>
+      consumerSettled(client.jsm, 'feedback', 'feature-pipeline-feedback'),
+    );
     const failed = logs.lines.filter((l) => l.msg === 'message failed; nak for redelivery');
     expect(failed).toHaveLength(6);
     expect(

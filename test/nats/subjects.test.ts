@@ -52,7 +52,9 @@ describe('JetStream subjects', () => {
     expect(h.nats.consumers.signals.errors).toBe(0);
     expect(Date.parse(h.nats.consumers.signals.last_msg_ts!)).toBeGreaterThan(Date.now() - 60_000);
     expect(h.nats.consumers.feedback.last_msg_ts).toBeNull();
-    expect(await consumerSettled(client.jsm, 'signals', 'feature-pipeline-signals')).toBe(true);
+    await waitFor('signals consumer settled', () =>
+      consumerSettled(client.jsm, 'signals', 'feature-pipeline-signals'),
+    );
 
     // /reset removes the sync document too, and the next sync starts it again.
     await app.inject({ method: 'POST', url: '/reset/u1' });
@@ -103,7 +105,9 @@ describe('JetStream subjects', () => {
     expect(handled.map((l) => l.outcome)).toEqual(['applied', 'duplicate']);
     expect(handled[0]!.trace_id).toBe(TRACE);
     expect(handled[1]!.trace_id).toBeUndefined();
-    expect(await consumerSettled(client.jsm, 'feedback', 'feature-pipeline-feedback')).toBe(true);
+    await waitFor('feedback consumer settled', () =>
+      consumerSettled(client.jsm, 'feedback', 'feature-pipeline-feedback'),
+    );
   });
 
   it('rewards each policy by its subject, by value too, and a /score event only on its own policy', async () => {
@@ -180,8 +184,12 @@ describe('JetStream subjects', () => {
     expect(lines.find((l) => l.msg === 'feedback without a handler; acked')?.subject).toBe(
       'feedback.survey.answered',
     );
-    expect(await consumerSettled(client.jsm, 'signals', 'feature-pipeline-signals')).toBe(true);
-    expect(await consumerSettled(client.jsm, 'feedback', 'feature-pipeline-feedback')).toBe(true);
+    await waitFor('signals consumer settled', () =>
+      consumerSettled(client.jsm, 'signals', 'feature-pipeline-signals'),
+    );
+    await waitFor('feedback consumer settled', () =>
+      consumerSettled(client.jsm, 'feedback', 'feature-pipeline-feedback'),
+    );
     // Nothing in the state directory: tip feedback changes no state.
     const h = await health(app);
     expect(h.nats.consumers.signals.errors + h.nats.consumers.feedback.errors).toBe(0);
