@@ -20,8 +20,9 @@ import { CANDIDATES } from '../helpers/test-app.js';
  * With a node SIGKILLed mid-load, nats-server 2.9.10 (Debian's, the only one here) lost an acknowledged
  * reward in 2 of about 12 runs inside the loaded full suite (n_updates one short, once also after 10 s of
  * waiting), despite the repair of double-committed CAS writes (nats-io/nats-server#4320); it passed
- * 13 of 13 runs on its own. Until that is understood or a fixed server is used, that variant runs only when asked (`OO_CLUSTER_NODE_KILL=1 npx vitest run test/replicas`); the
- * README and the issue note say so. The variant without a node kill runs in CI.
+ * 13 of 13 runs on its own. Until that is understood or a fixed server is used, that variant runs only
+ * when asked (`OO_CLUSTER_NODE_KILL=1 npx vitest run test/replicas`); the README and the issue note say
+ * so. The variant without a node kill runs in CI.
  */
 const NODE_KILL = process.env.OO_CLUSTER_NODE_KILL === '1';
 
