@@ -7,7 +7,7 @@ import type { Config } from './config/env.js';
 import { AppError } from './errors/app-errors.js';
 import { type DecisionLogSink, FileDecisionLog, fanOut } from './evaluation/decision-log.js';
 import { GatewayClient, TipGenerator } from './generate/mod.js';
-import { ConcurrencyLimiter } from './http/concurrency-limiter.js';
+import { admissionHooks, ConcurrencyLimiter } from './http/concurrency-limiter.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { apiDocs } from './http/plugins/api-docs.js';
 import { gracefulClose } from './http/plugins/graceful-close.js';
@@ -21,6 +21,7 @@ import { recommendRoutes } from './http/routes/recommend.js';
 import { scoringRoutes } from './http/routes/scoring.js';
 import { userRoutes } from './http/routes/users.js';
 import type { ConsumerHealth, HealthResponse } from './http/schemas/inspect.js';
+import { answerRequestTimeout, serverTimeouts } from './http/server-limits.js';
 import { zodValidatorCompiler } from './http/zod-validator.js';
 import type { NatsRuntime } from './nats/mod.js';
 import { BOUND_TO_REQUEST, createLogger } from './observability/logger.js';
@@ -68,6 +69,12 @@ declare module 'fastify' {
 }
 
 const SERVICE_VERSION = '0.1.0';
+
+/** A request Node's parser could not read (malformed, headers too large): the contract's 400 body. */
+const BAD_REQUEST_BODY = JSON.stringify({ error: 'bad_request', message: 'malformed HTTP request' });
+const BAD_REQUEST_RESPONSE =
+  'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
+  `content-length: ${Buffer.byteLength(BAD_REQUEST_BODY)}\r\n\r\n${BAD_REQUEST_BODY}`;
 
 async function openJournal(config: Config, clock: () => number, log: Logger): Promise<DecisionJournal> {
   const journal = new DecisionJournal({
@@ -149,6 +156,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       maxInflight: config.MAX_INFLIGHT,
       maxQueue: config.MAX_QUEUE,
       retryAfterS: config.RETRY_AFTER_S,
+      maxWaitMs: config.QUEUE_TIMEOUT_MS,
+      targetMs: config.QUEUE_TARGET_MS,
+      intervalMs: config.QUEUE_INTERVAL_MS,
+      order: config.QUEUE_ORDER,
       metrics,
     });
 
@@ -227,6 +238,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       return child;
     },
     return503OnClosing: true,
+    ...serverTimeouts(config),
+    clientErrorHandler(err, socket) {
+      if (answerRequestTimeout(err, socket)) return;
+      if (socket.writable) socket.write(BAD_REQUEST_RESPONSE);
+      socket.destroy();
+    },
     // A URL the router cannot decode (`/stats/%`) gets the contract's error body too, not fastify's own.
     frameworkErrors: handleError,
   });
@@ -249,17 +266,19 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(requestMetrics, { metrics });
   await app.register(apiDocs, { version: SERVICE_VERSION });
   await app.register(gracefulClose);
-  const scoreLimiter = admission('score');
+  const hooks = (limiter: ConcurrencyLimiter) =>
+    admissionHooks(limiter, { closeOnRefusal: config.REFUSE_CLOSE });
+  const scoreAdmission = hooks(admission('score'));
   await app.register(scoringRoutes, {
     bandit,
     batchBandit,
     batchBodyLimit: config.BATCH_BODY_LIMIT,
-    scoreLimiter,
-    rewardLimiter: admission('reward'),
+    scoreAdmission,
+    rewardAdmission: hooks(admission('reward')),
   });
   await app.register(recommendRoutes, {
     recommender,
-    scoreLimiter,
+    scoreAdmission,
     logDir: decisionLogDir,
     windowMs: config.REWARD_WINDOW_S * 1000,
     policies: [config.ACTIVE_POLICY, ...config.SHADOW_POLICIES],
@@ -277,7 +296,20 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     tips: new TipGenerator({ gateway, defaultPromptVersion: config.DEFAULT_PROMPT_VERSION, log }),
   });
   await app.register(agentRoutes, { agents: overrides.agents ?? new AgentRegistry(builtInAgents()), clock });
+  // /health, /ready and /metrics have a small pool of their own: probes are answered while scoring is
+  // refusing, and a flood of probes cannot become an overload of its own.
+  const opsAdmission = hooks(
+    new ConcurrencyLimiter({
+      pool: 'ops',
+      maxInflight: config.OPS_MAX_INFLIGHT,
+      maxQueue: config.OPS_MAX_QUEUE,
+      retryAfterS: config.RETRY_AFTER_S,
+      maxWaitMs: config.QUEUE_TIMEOUT_MS,
+      metrics,
+    }),
+  );
   await app.register(healthRoutes, {
+    admission: opsAdmission,
     health: async (): Promise<HealthResponse> => ({
       ok: true,
       nats: nats?.health() ?? {
@@ -293,7 +325,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     }),
   });
 
-  await app.register(opsRoutes, { metrics });
+  await app.register(opsRoutes, { metrics, admission: opsAdmission });
+  // Open sockets are bounded too (each may hold a request being read): past it, accepted and closed.
+  if (config.MAX_CONNECTIONS > 0) app.server.maxConnections = config.MAX_CONNECTIONS;
 
   app.addHook('onClose', async () => {
     // First: messages in hand finish (acked after their state is written) before the stores close.

@@ -111,8 +111,21 @@ export const EnvSchema = z.object({
   WEBGPU_DAWN_OPTIONS: z.string().default(''),
 
   MAX_INFLIGHT: int(64, 1),
-  MAX_QUEUE: int(64, 0),
+  MAX_QUEUE: int(1024, 0),
   RETRY_AFTER_S: int(1, 0, 3600),
+  // Admission by queueing delay (docs/overload.md).
+  QUEUE_TIMEOUT_MS: int(250, 1, 600_000),
+  QUEUE_TARGET_MS: int(20, 1, 600_000),
+  QUEUE_INTERVAL_MS: int(100, 1, 600_000),
+  QUEUE_ORDER: z.enum(['adaptive-lifo', 'fifo']).default('adaptive-lifo'),
+  REFUSE_CLOSE: flag(false),
+  OPS_MAX_INFLIGHT: int(4, 1),
+  OPS_MAX_QUEUE: int(64, 0),
+  MAX_CONNECTIONS: int(4096, 0),
+  // Slow clients (docs/overload.md): every phase of reading a request has a limit, answered 408.
+  HEADERS_TIMEOUT_MS: int(10_000, 1),
+  REQUEST_TIMEOUT_MS: int(30_000, 1),
+  KEEP_ALIVE_TIMEOUT_MS: int(72_000, 1),
   METRICS_PROCESS: flag(true),
 
   LITELLM_URL: z.url().default('http://localhost:4000'),
@@ -171,6 +184,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.STATE_BACKEND === 'nats-kv' && config.NATS_KV_URL === '' && config.NATS_URL === '') {
     throw new ConfigError([
       { variable: 'NATS_KV_URL', message: 'STATE_BACKEND=nats-kv needs NATS_KV_URL or NATS_URL' },
+    ]);
+  }
+  if (config.HEADERS_TIMEOUT_MS > config.REQUEST_TIMEOUT_MS) {
+    // Node refuses it too: the headers are part of the request.
+    throw new ConfigError([
+      { variable: 'HEADERS_TIMEOUT_MS', message: 'must not be larger than REQUEST_TIMEOUT_MS' },
     ]);
   }
   if (config.SHADOW_POLICIES.includes(config.ACTIVE_POLICY)) {

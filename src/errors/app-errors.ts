@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'not_found'
   | 'unauthorized'
   | 'overloaded'
+  | 'request_timeout'
   | 'internal_error'
   | 'event_not_found'
   | 'upstream_error'

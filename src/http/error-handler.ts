@@ -10,6 +10,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   not_found: 404,
   unauthorized: 401,
   overloaded: 503,
+  request_timeout: 408,
   internal_error: 500,
   event_not_found: 404,
   upstream_error: 502,

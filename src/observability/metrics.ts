@@ -15,8 +15,13 @@ export interface ConsumerMetrics {
 }
 
 /** What the admission limiter reports. */
+/** Why admission refused a request: the queue was full on arrival, or the wait passed its bound. */
+export type RefusalReason = 'queue_full' | 'queue_timeout';
+
 export interface AdmissionMetrics {
-  admissionRejected(pool: string): void;
+  admissionRefused(pool: string, reason: RefusalReason): void;
+  /** A request got a slot after waiting `waitedS` seconds in the queue (0: at once). */
+  admissionAdmitted(pool: string, waitedS: number): void;
   /** Levels are read when scraped, so the hot path pays nothing for them. */
   watchAdmission(pool: string, levels: () => { inflight: number; queued: number }): void;
 }
@@ -27,6 +32,7 @@ export interface MetricsOptions {
 }
 
 const SECONDS_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5];
+const QUEUE_DELAY_BUCKETS = [0, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2.5];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
 
 /**
@@ -42,6 +48,9 @@ export class ServiceMetrics implements KernelMetrics, ConsumerMetrics, Admission
   private readonly backendInfo: Gauge<'backend' | 'precision'>;
   private readonly consumerMessages: Counter<'consumer' | 'outcome'>;
   private readonly rejected: Counter<'pool'>;
+  private readonly refused: Counter<'pool' | 'reason'>;
+  private readonly admitted: Counter<'pool'>;
+  private readonly queueDelay: Histogram<'pool'>;
   private readonly caches = new Map<string, () => number>();
   private readonly consumerSources: {
     read: () => Record<string, { processed: number; errors: number }>;
@@ -100,8 +109,27 @@ export class ServiceMetrics implements KernelMetrics, ConsumerMetrics, Admission
     });
     this.rejected = new Counter({
       name: 'bandit_overload_rejections_total',
-      help: 'Requests answered 503 overloaded because the admission queue was full',
+      help: 'Requests answered 503 overloaded by admission (every reason; see bandit_admission_refused_total)',
       labelNames: ['pool'],
+      registers,
+    });
+    this.refused = new Counter({
+      name: 'bandit_admission_refused_total',
+      help: 'Requests refused 503 overloaded, per pool and reason (queue_full: on arrival; queue_timeout: waited too long)',
+      labelNames: ['pool', 'reason'],
+      registers,
+    });
+    this.admitted = new Counter({
+      name: 'bandit_admission_admitted_total',
+      help: 'Requests given a slot, per admission pool',
+      labelNames: ['pool'],
+      registers,
+    });
+    this.queueDelay = new Histogram({
+      name: 'bandit_admission_queue_delay_seconds',
+      help: 'Time an admitted request waited in its admission queue',
+      labelNames: ['pool'],
+      buckets: QUEUE_DELAY_BUCKETS,
       registers,
     });
     const pools = this.pools;
@@ -159,8 +187,14 @@ export class ServiceMetrics implements KernelMetrics, ConsumerMetrics, Admission
     this.consumerMessages.inc({ consumer, outcome: 'error' });
   }
 
-  admissionRejected(pool: string): void {
+  admissionRefused(pool: string, reason: RefusalReason): void {
     this.rejected.inc({ pool });
+    this.refused.inc({ pool, reason });
+  }
+
+  admissionAdmitted(pool: string, waitedS: number): void {
+    this.admitted.inc({ pool });
+    this.queueDelay.observe({ pool }, waitedS);
   }
 
   watchAdmission(pool: string, levels: () => { inflight: number; queued: number }): void {

@@ -91,7 +91,13 @@ describe('bounded admission', () => {
   it('runs MAX_INFLIGHT scores, queues MAX_QUEUE, refuses the next with 503 and Retry-After', async () => {
     const gate = new Gate();
     const { app } = await testApp(
-      { MAX_INFLIGHT: '2', MAX_QUEUE: '1', RETRY_AFTER_S: '3', METRICS_PROCESS: '0' },
+      {
+        MAX_INFLIGHT: '2',
+        MAX_QUEUE: '1',
+        RETRY_AFTER_S: '3',
+        QUEUE_TIMEOUT_MS: '60000',
+        METRICS_PROCESS: '0',
+      },
       { scorer: new GatedScorer(gate) },
     );
     const score = (user: string) =>
@@ -129,7 +135,7 @@ describe('bounded admission', () => {
       gate,
     );
     const { app } = await testApp(
-      { STATE_DIR: dir, MAX_INFLIGHT: '3', MAX_QUEUE: '2', METRICS_PROCESS: '0' },
+      { STATE_DIR: dir, MAX_INFLIGHT: '3', MAX_QUEUE: '2', QUEUE_TIMEOUT_MS: '60000', METRICS_PROCESS: '0' },
       { store },
     );
     const reward = (user: string) =>

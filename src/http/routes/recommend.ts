@@ -4,7 +4,7 @@ import { ValidationError } from '../../errors/app-errors.js';
 import { evaluateLog } from '../../evaluation/evaluate-log.js';
 import type { PolicyName } from '../../policies/policy-names.js';
 import type { RecommendService } from '../../scoring/recommend-service.js';
-import { admissionHook, type ConcurrencyLimiter } from '../concurrency-limiter.js';
+import type { AdmissionHooks } from '../concurrency-limiter.js';
 import { ErrorBody } from '../schemas/common.js';
 import { EvaluationQuery, EvaluationResponse } from '../schemas/evaluation.js';
 import { RecommendResponse } from '../schemas/recommend.js';
@@ -19,7 +19,7 @@ export interface RecommendRoutesOptions {
   readonly policies: readonly PolicyName[];
   readonly clock: () => number;
   /** The scoring pool's bounded admission (a recommendation is scoring work): 503 `overloaded` past it. */
-  readonly scoreLimiter?: ConcurrencyLimiter;
+  readonly scoreAdmission?: AdmissionHooks;
 }
 
 const DEFAULT_SPAN_MS = 7 * 86_400_000;
@@ -30,7 +30,7 @@ export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async
   app.post(
     '/recommend',
     {
-      ...(opts.scoreLimiter ? { onRequest: admissionHook(opts.scoreLimiter) } : {}),
+      ...opts.scoreAdmission,
       schema: {
         tags: ['evaluation'],
         summary: 'The active policy decides; shadow policies score, learn and are logged for evaluation',

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ALL_POLICIES, POLICIES } from '../../policies/policy-spec.js';
 import type { BanditService } from '../../scoring/bandit-service.js';
 import { scoreBatch } from '../../scoring/batch-scoring.js';
-import { admissionHook, type ConcurrencyLimiter } from '../concurrency-limiter.js';
+import type { AdmissionHooks } from '../concurrency-limiter.js';
 import { ErrorBody, UserIdParams } from '../schemas/common.js';
 import { StatsResponse } from '../schemas/inspect.js';
 import { RewardRequest, RewardResponse } from '../schemas/reward.js';
@@ -25,23 +25,21 @@ export interface ScoringRoutesOptions {
   readonly batchBandit: BanditService;
   readonly batchBodyLimit: number;
   /** Bounded admission in front of the work; past it the answer is 503 `overloaded`. */
-  readonly scoreLimiter: ConcurrencyLimiter;
-  readonly rewardLimiter: ConcurrencyLimiter;
+  readonly scoreAdmission: AdmissionHooks;
+  readonly rewardAdmission: AdmissionHooks;
 }
 
 /** `/score`, `/reward` and `/stats`, once per policy, under the policy's route suffix (CONTRACT §4). */
 export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
   root,
-  { bandit, batchBandit, batchBodyLimit, scoreLimiter, rewardLimiter },
+  { bandit, batchBandit, batchBodyLimit, scoreAdmission: admitScore, rewardAdmission: admitReward },
 ) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const admitScore = admissionHook(scoreLimiter);
-  const admitReward = admissionHook(rewardLimiter);
   app.post(
     '/score/batch',
     {
       bodyLimit: batchBodyLimit,
-      onRequest: admitScore,
+      ...admitScore,
       schema: {
         tags: ['batch'],
         summary: 'Score up to 10,000 requests with one policy; results in order, per-item errors',
@@ -62,7 +60,7 @@ export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
     app.post(
       `/score${spec.routeSuffix}`,
       {
-        onRequest: admitScore,
+        ...admitScore,
         schema: {
           tags,
           summary: `Rank candidates with ${spec.name} (d=${spec.d})`,
@@ -75,7 +73,7 @@ export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
     app.post(
       `/reward${spec.routeSuffix}`,
       {
-        onRequest: admitReward,
+        ...admitReward,
         schema: {
           tags,
           summary: `Learn from a reward (${spec.name}); answers once the update is durable`,

@@ -1,0 +1,63 @@
+import type { ServerOptions } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Config } from '../config/env.js';
+
+/**
+ * Time limits on reading a request, enforced by Node's HTTP server (fastify's own default, 0, turns
+ * its request limit off, and a client that sends headers and then nothing would hold its socket for
+ * ever):
+ *
+ * - headers: HEADERS_TIMEOUT_MS from the request's first byte (a fresh connection that sends nothing
+ *   counts from its accept);
+ * - whole request, headers and body: REQUEST_TIMEOUT_MS from its first byte. This is what bounds a
+ *   body that trickles in or a `Content-Length` larger than what is sent;
+ * - idle keep-alive between requests: KEEP_ALIVE_TIMEOUT_MS (then closed without an answer: there is
+ *   no request to answer).
+ *
+ * Node checks the first two every `connectionsCheckingInterval` ms (30 s by default); it is set to a
+ * quarter of the shorter limit, at most 1 s, so a limit is kept within about 25%.
+ */
+export function serverTimeouts(config: Config): {
+  requestTimeout: number;
+  keepAliveTimeout: number;
+  http: ServerOptions;
+} {
+  const checkMs = Math.max(
+    10,
+    Math.min(1000, Math.floor(Math.min(config.HEADERS_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS) / 4)),
+  );
+  return {
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    http: {
+      headersTimeout: config.HEADERS_TIMEOUT_MS,
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: checkMs,
+    },
+  };
+}
+
+const TIMEOUT_BODY = JSON.stringify({
+  error: 'request_timeout',
+  message: 'the request was not received within the time limit',
+});
+const TIMEOUT_RESPONSE =
+  'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
+  `content-length: ${Buffer.byteLength(TIMEOUT_BODY)}\r\n\r\n${TIMEOUT_BODY}`;
+
+/**
+ * Answers Node's request timeout with the contract's error body (408 `request_timeout`) and closes the
+ * connection. Returns false for any other client error, which the caller answers.
+ */
+export function answerRequestTimeout(err: NodeJS.ErrnoException, socket: Socket): boolean {
+  if (err.code !== 'ERR_HTTP_REQUEST_TIMEOUT') return false;
+  if (!socket.destroyed && socket.writable && !responseStarted(socket)) socket.write(TIMEOUT_RESPONSE);
+  socket.destroy();
+  return true;
+}
+
+/** As Node does: never write a raw response into one already under way (it would corrupt it). */
+function responseStarted(socket: Socket): boolean {
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  return Boolean(inFlight?.headersSent);
+}
