@@ -35,6 +35,8 @@ interface Waiter {
   readonly refuse: (err: OverloadedError) => void;
   /** The client went away while it waited: skipped, never granted. */
   cancelled: boolean;
+  /** Granted or refused: out of the queue, a later cancel changes nothing. */
+  settled: boolean;
 }
 
 /**
@@ -123,12 +125,12 @@ export class ConcurrencyLimiter {
       return Promise.reject(new OverloadedError(this.opts.retryAfterS));
     }
     return new Promise((grant, refuse) => {
-      const waiter: Waiter = { since: this.clock(), grant, refuse, cancelled: false };
+      const waiter: Waiter = { since: this.clock(), grant, refuse, cancelled: false, settled: false };
       this.queue.push(waiter);
       this.live++;
       this.armTimer();
       onQueued?.(() => {
-        if (waiter.cancelled) return;
+        if (waiter.cancelled || waiter.settled) return;
         waiter.cancelled = true;
         this.live--;
       });
@@ -160,6 +162,7 @@ export class ConcurrencyLimiter {
     if (next) {
       // The finishing job hands its slot over, so `running` never dips below the limit in between.
       this.admitted(now - next.since);
+      next.settled = true;
       next.grant(this.releaser());
     } else {
       this.running--;
@@ -190,6 +193,7 @@ export class ConcurrencyLimiter {
       this.live--;
       this.noteRefusal('queue_timeout');
       this.sojourn(now - w.since);
+      w.settled = true;
       w.refuse(new OverloadedError(this.opts.retryAfterS));
     }
     this.compact();

@@ -160,6 +160,27 @@ describe('admission by queueing delay', () => {
     expect(l.inflight).toBe(0);
   });
 
+  it("keeps its count when a refused waiter's client closes afterwards", async () => {
+    const clock = new ManualClock();
+    const metrics = new Counts();
+    const l = limiter(clock, metrics, { maxWaitMs: 100 });
+    const first = await l.acquire();
+    let cancel: (() => void) | undefined;
+    const refused = l.acquire((c) => {
+      cancel = c;
+    });
+    clock.t = 150;
+    first();
+    await expect(refused).rejects.toBeInstanceOf(OverloadedError);
+    // The 503 is sent and the connection closes: the hook calls cancel, which must change nothing.
+    cancel!();
+    expect(l.queued).toBe(0);
+    expect(l.inflight).toBe(0);
+    const again = await l.acquire();
+    expect(l.inflight).toBe(1);
+    again();
+  });
+
   it('forgets a waiter whose client went away', async () => {
     const clock = new ManualClock();
     const metrics = new Counts();
