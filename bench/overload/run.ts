@@ -37,6 +37,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const SCENARIOS: Record<string, Record<string, string>> = {
   adaptive: {},
   fifo: { QUEUE_ORDER: 'fifo' },
+  'adaptive-close': { REFUSE_CLOSE: '1' },
   // A longer wait bound: refused clients come back four times less often.
   'adaptive-1s': { QUEUE_TIMEOUT_MS: '1000' },
   // The previous policy: a 64-deep queue, refused at once (before parsing) when full.
@@ -266,7 +267,9 @@ function medianRows(raw: Row[]): Row[] {
 async function main(): Promise<void> {
   const asked = process.argv.slice(2);
   // maxconn-256 is measured by name only: its probes fail (docs/overload.md), the rest is `instant`'s.
-  const names = asked.length ? asked : ['adaptive', 'adaptive-1s', 'fifo', 'instant', 'instant-close', 'python'];
+  const names = asked.length
+    ? asked
+    : ['adaptive', 'adaptive-1s', 'fifo', 'instant', 'instant-close', 'python'];
   const targets: Target[] = [];
   try {
     for (const name of names) {
