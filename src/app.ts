@@ -69,6 +69,7 @@ declare module 'fastify' {
 }
 
 const SERVICE_VERSION = '0.1.0';
+const OPS_MAX_WAIT_MS = 10_000;
 
 /** A request Node's parser could not read (malformed, headers too large): the contract's 400 body. */
 const BAD_REQUEST_BODY = JSON.stringify({ error: 'bad_request', message: 'malformed HTTP request' });
@@ -304,7 +305,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       maxInflight: config.OPS_MAX_INFLIGHT,
       maxQueue: config.OPS_MAX_QUEUE,
       retryAfterS: config.RETRY_AFTER_S,
-      maxWaitMs: config.QUEUE_TIMEOUT_MS,
+      // A probe that waits is better than a probe refused: its own timeout decides, not ours.
+      maxWaitMs: OPS_MAX_WAIT_MS,
       metrics,
     }),
   );
