@@ -1,9 +1,9 @@
 import { BanditScoreGreedy } from '../kernel_names.js';
-import type { KernelConfig } from '../kernel-config.js';
+import type { HostKernelConfig } from '../kernel-config.js';
 import type { WasmKernelArgs } from './wasm-memory.js';
 
 /** θᵀx, two features per f64x2. */
-export const banditScoreGreedyConfig: KernelConfig<typeof BanditScoreGreedy, WasmKernelArgs, void> = {
+export const banditScoreGreedyConfig: HostKernelConfig<typeof BanditScoreGreedy, WasmKernelArgs, void> = {
   kernelName: BanditScoreGreedy,
   backendName: 'wasm-simd',
   kernelFunc: ({ wasm, layout, io, n }) =>

@@ -1,10 +1,10 @@
 import { BanditScoreUCB } from '../kernel_names.js';
-import type { KernelConfig } from '../kernel-config.js';
+import type { HostKernelConfig } from '../kernel-config.js';
 import type { WasmKernelArgs } from './wasm-memory.js';
 
 /** LinUCB over the slab in wasm memory; rows of one slot go four per pair of f64x2 registers
  * (float64) or four per f32x4 register (float32). */
-export const banditScoreUCBConfig: KernelConfig<
+export const banditScoreUCBConfig: HostKernelConfig<
   typeof BanditScoreUCB,
   WasmKernelArgs & { alpha: number },
   void
