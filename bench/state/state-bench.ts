@@ -220,6 +220,8 @@ async function watchDelay(
     replicas: 1,
     stateBucket: 'bench-watch',
     decisionsBucket: 'bench-watch-decisions',
+    rewardsStream: 'bench-watch-rewards',
+    rewardsMaxAgeMs: 3_600_000,
     windowMs: 60_000,
     timeoutMs: 5000,
     maxCachedDecisions: 1,
@@ -258,9 +260,21 @@ async function main(): Promise<void> {
   const file = await startService({ STATE_BACKEND: 'file', STATE_DIR: temp('bench-file-') });
   const nats = await startNats();
   const kvEnv = { STATE_BACKEND: 'nats-kv', NATS_KV_URL: nats, STATE_DIR: temp('bench-kv-') };
-  const kv1 = await startService({ ...kvEnv, NATS_KV_BUCKET: 'bench-one' });
-  const kvA = await startService({ ...kvEnv, NATS_KV_BUCKET: 'bench-two' });
-  const kvB = await startService({ ...kvEnv, NATS_KV_BUCKET: 'bench-two' });
+  const kv1 = await startService({
+    ...kvEnv,
+    NATS_KV_BUCKET: 'bench-one',
+    NATS_KV_REWARDS_STREAM: 'bench-one-rewards',
+  });
+  const kvA = await startService({
+    ...kvEnv,
+    NATS_KV_BUCKET: 'bench-two',
+    NATS_KV_REWARDS_STREAM: 'bench-two-rewards',
+  });
+  const kvB = await startService({
+    ...kvEnv,
+    NATS_KV_BUCKET: 'bench-two',
+    NATS_KV_REWARDS_STREAM: 'bench-two-rewards',
+  });
   const setups: [string, string[]][] = [
     ['file', [file]],
     ['nats-kv', [kv1]],

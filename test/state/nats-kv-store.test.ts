@@ -16,6 +16,8 @@ async function backend(url: string, windowMs = 60_000) {
     replicas: 1,
     stateBucket: 'state',
     decisionsBucket: 'decisions',
+    rewardsStream: 'rewards',
+    rewardsMaxAgeMs: 3_600_000,
     windowMs,
     timeoutMs: 1000,
     maxCachedDecisions: 100,
