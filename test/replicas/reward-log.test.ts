@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
-import { describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { encodeKeyToken } from '../../src/state/kv-key.js';
 import { startNatsCluster, startNatsServer } from '../helpers/nats-server.js';
 import {
