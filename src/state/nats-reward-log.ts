@@ -84,7 +84,12 @@ export class NatsRewardLog implements RewardLog {
     }
   }
 
-  async read(policy: PolicyName, user: string, after: number): Promise<LoggedReward[]> {
+  async read(
+    policy: PolicyName,
+    user: string,
+    after: number,
+    until = Number.POSITIVE_INFINITY,
+  ): Promise<LoggedReward[]> {
     const subject = this.subject(policy, user);
     const out: LoggedReward[] = [];
     try {
@@ -95,6 +100,7 @@ export class NatsRewardLog implements RewardLog {
         const r = parseReward(m.data);
         if (r === null) this.opts.log.error({ seq: m.seq, subject }, 'unreadable reward message skipped');
         else out.push({ seq: m.seq, ...r });
+        if (m.seq >= until) return out;
         seq = m.seq + 1;
       }
     } catch (err) {

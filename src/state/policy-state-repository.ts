@@ -448,13 +448,15 @@ export class PolicyStateRepository {
       }),
     );
     const lastSeq = Math.max(...appended.map((a) => a.seq));
-    let rewards = await rewardLog.read(policy, user, baseSeq);
+    // Up to this request's last reward: one read less than going to the end, and still a prefix of the
+    // user's history (later rewards of other replicas are folded by the next write or read).
+    let rewards = await rewardLog.read(policy, user, baseSeq, lastSeq);
     // The stream leader answers reads and has every acknowledged message; a new leader may not have
     // caught up with its log for a moment.
     for (let attempt = 0; (rewards.at(-1)?.seq ?? baseSeq) < lastSeq; attempt++) {
       if (attempt >= 5) throw new StoreUnavailableError(new Error(`reward ${lastSeq} not readable yet`));
       await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
-      rewards = await rewardLog.read(policy, user, baseSeq);
+      rewards = await rewardLog.read(policy, user, baseSeq, lastSeq);
     }
     const next = cloneState(base.state);
     const applied = foldRewards(next, rewards);

@@ -34,8 +34,11 @@ export interface RewardLog {
     reward: Omit<LoggedReward, 'seq'>,
     messageId: string,
   ): Promise<AppendedReward>;
-  /** The user's rewards for `policy` with a sequence above `after`, in order. */
-  read(policy: PolicyName, user: string, after: number): Promise<LoggedReward[]>;
+  /**
+   * The user's rewards for `policy` with a sequence above `after`, in order: all of them, or, with
+   * `until`, those up to the first at or above it (a prefix, which is all a fold needs).
+   */
+  read(policy: PolicyName, user: string, after: number, until?: number): Promise<LoggedReward[]>;
   /** Removes every reward of the user for `policy` (a reset). */
   purge(policy: PolicyName, user: string): Promise<void>;
 }
