@@ -192,7 +192,8 @@ export class PolicyStateRepository {
     revision: number,
   ): void {
     if (stored === null) {
-      if (revision <= (hit.revision ?? 0)) return;
+      // A copy with no snapshot behind it is this replica's own reset (or newer): the echo changes nothing.
+      if (hit.revision === null || revision <= hit.revision) return;
       this.dirty.delete(k);
       this.cache.set(k, { state: coldState(policy, this.opts.lambda), revision: null, seq: 0 });
       this.opts.onChange?.(policy, user, null);
