@@ -133,5 +133,5 @@ describe('the rewards stream is the source of truth (STATE_BACKEND=nats-kv)', ()
     await sleep(MAX_STALENESS_MS + 200);
     const users = new Set(acked.map((a) => a.user));
     for (const r of replicas) await expectReference(r.url, acked, [...users]);
-  }, 120_000);
+  }, 180_000);
 });
