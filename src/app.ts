@@ -120,6 +120,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     lambda: config.RIDGE_LAMBDA,
     cacheSize: config.USER_CACHE_SIZE,
     maxAgeMs: shared ? config.NATS_KV_MAX_STALENESS_MS : 0,
+    ...(shared ? { rewardLog: shared.rewardLog, snapshotDelayMs: config.NATS_KV_SNAPSHOT_DELAY_MS } : {}),
     log,
     onChange: (policy, user, state) => {
       scorer.stateChanged?.(policy, user, state);

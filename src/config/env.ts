@@ -143,6 +143,13 @@ export const EnvSchema = z.object({
     .default('oo-bandit-decisions'),
   NATS_KV_TIMEOUT_MS: int(5000, 100),
   NATS_KV_MAX_STALENESS_MS: int(2000, 10),
+  /** STATE_BACKEND=nats-kv: the stream of rewards that the state's KV values are snapshots of. */
+  NATS_KV_REWARDS_STREAM: z
+    .string()
+    .regex(/^[-\w]+$/, 'letters, digits, "_" and "-" only')
+    .default('rewards'),
+  NATS_KV_REWARDS_MAX_AGE_S: int(604_800, 60),
+  NATS_KV_SNAPSHOT_DELAY_MS: int(0, 0),
 
   ENV: z.string().default('development'),
   SENTRY_DSN: z.string().default(''),

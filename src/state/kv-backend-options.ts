@@ -12,6 +12,8 @@ export function kvBackendOptions(
     replicas: config.NATS_KV_REPLICAS,
     stateBucket: config.NATS_KV_BUCKET,
     decisionsBucket: config.NATS_KV_DECISIONS_BUCKET,
+    rewardsStream: config.NATS_KV_REWARDS_STREAM,
+    rewardsMaxAgeMs: config.NATS_KV_REWARDS_MAX_AGE_S * 1000,
     windowMs: config.REWARD_WINDOW_S * 1000,
     timeoutMs: config.NATS_KV_TIMEOUT_MS,
     ...extra,

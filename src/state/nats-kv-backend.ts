@@ -4,6 +4,7 @@ import { connect } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { KvDecisionStore } from './kv-decision-store.js';
 import { NatsKvStateStore } from './nats-kv-store.js';
+import { ensureRewardStream, NatsRewardLog } from './nats-reward-log.js';
 
 export interface NatsKvBackendOptions {
   /** Comma-separated server URLs; the client also learns the cluster's other nodes from them. */
@@ -11,6 +12,9 @@ export interface NatsKvBackendOptions {
   readonly replicas: number;
   readonly stateBucket: string;
   readonly decisionsBucket: string;
+  /** The rewards stream, the state's source of truth (replicated like the state bucket). */
+  readonly rewardsStream: string;
+  readonly rewardsMaxAgeMs: number;
   readonly windowMs: number;
   readonly timeoutMs: number;
   readonly maxCachedDecisions: number;
@@ -23,6 +27,7 @@ const STATE_HISTORY = 8;
 export interface NatsKvBackend {
   readonly store: NatsKvStateStore;
   readonly decisions: KvDecisionStore;
+  readonly rewardLog: NatsRewardLog;
 }
 
 /**
@@ -50,7 +55,9 @@ export async function openNatsKvBackend(opts: NatsKvBackendOptions): Promise<Nat
     }
   })();
   try {
-    const kvm = new Kvm(jetstream(nc, { timeout: opts.timeoutMs }));
+    const js = jetstream(nc, { timeout: opts.timeoutMs });
+    const jsm = await jetstreamManager(nc, { timeout: opts.timeoutMs });
+    const kvm = new Kvm(js);
     const state = await kvm.create(opts.stateBucket, {
       replicas: opts.replicas,
       // Earlier revisions let a writer find the writes it replaced (see NatsKvStateStore.overwritten).
@@ -65,11 +72,17 @@ export async function openNatsKvBackend(opts: NatsKvBackendOptions): Promise<Nat
       allow_direct: false,
       timeout: opts.timeoutMs,
     });
+    await ensureRewardStream(jsm, {
+      stream: opts.rewardsStream,
+      replicas: opts.replicas,
+      maxAgeMs: opts.rewardsMaxAgeMs,
+    });
     return {
+      rewardLog: new NatsRewardLog({ js, jsm, stream: opts.rewardsStream, log }),
       store: new NatsKvStateStore({
         nc,
         kv: state,
-        jsm: await jetstreamManager(nc, { timeout: opts.timeoutMs }),
+        jsm,
         bucket: opts.stateBucket,
         log,
         probeTimeoutMs: Math.min(opts.timeoutMs, 2000),

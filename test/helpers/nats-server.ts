@@ -12,6 +12,8 @@ export interface NatsServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port and store (after stop). */
   restart(): Promise<void>;
+  /** Sends a signal without waiting for an exit (SIGSTOP/SIGCONT: a node that stops answering, then resumes). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 /** A real nats-server with JetStream on a free loopback port and a temporary store. */
@@ -40,7 +42,13 @@ export async function startNatsServer(extraArgs: string[] = []): Promise<NatsSer
     p.kill(signal);
     await exited;
   };
-  onTestFinished(() => stop('SIGKILL'));
+  const signal = (sig: NodeJS.Signals) => {
+    (proc as ChildProcess | null)?.kill(sig);
+  };
+  onTestFinished(async () => {
+    signal('SIGCONT');
+    await stop('SIGKILL');
+  });
   for (let attempt = 1; ; attempt++) {
     try {
       await start();
@@ -50,7 +58,7 @@ export async function startNatsServer(extraArgs: string[] = []): Promise<NatsSer
       port = await freePort();
     }
   }
-  return { url: `nats://127.0.0.1:${port}`, port, storeDir, stop, restart: start };
+  return { url: `nats://127.0.0.1:${port}`, port, storeDir, stop, restart: start, signal };
 }
 
 export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
