@@ -65,6 +65,9 @@
     }
     return shadows.map((s) => {
       if (s.dr === null) return `${s.policy}: no decision of this window to judge it by yet.`;
+      if (s.ess < 1) {
+        return `${s.policy} cannot be judged yet: it never chose what the active policy chose with any probability (ESS ${fmt(s.ess, 1)}), so its estimate rests on the reward model alone.`;
+      }
       if (s.ci95 === null || active.ci95 === null) {
         return `${s.policy} is not distinguishable from the active policy yet: fewer than 2 decisions (ESS ${fmt(s.ess, 0)}).`;
       }
@@ -166,7 +169,13 @@
       axis: { labelAngle: 0 },
     };
     const xOffset = { field: 'policy', type: 'nominal', sort: scale.domain };
-    const color = { field: 'policy', type: 'nominal', scale, title: 'Policy', legend: { orient: 'right' } };
+    const color = {
+      field: 'policy',
+      type: 'nominal',
+      scale,
+      title: 'Policy',
+      legend: { symbolType: 'circle', symbolOpacity: 1 },
+    };
     const tooltip = [
       { field: 'policy', title: 'Policy' },
       { field: 'estimator', title: 'Estimator' },
@@ -367,7 +376,7 @@
   async function renderLive() {
     try {
       const live = await getJson('/metrics/live');
-      $('live-span').textContent = `(last ${live.window_s} s)`;
+      $('live-span').textContent = `(answered requests over the last ${live.window_s} s)`;
       $('live-scores').textContent = live.per_second.score.toFixed(1);
       $('live-rewards').textContent = live.per_second.reward.toFixed(1);
       $('live-p99').textContent =

@@ -38,7 +38,8 @@ export class LiveWindow {
     private readonly windowS: number,
     private readonly clock: () => number = Date.now,
   ) {
-    this.slots = Array.from({ length: windowS }, () => ({
+    // One more slot than the window: the second in progress must not evict the oldest counted one.
+    this.slots = Array.from({ length: windowS + 1 }, () => ({
       second: Number.NEGATIVE_INFINITY,
       counts: LIVE_KINDS.map(() => 0),
       latency: LIVE_KINDS.map(() => new Uint32Array(BUCKETS)),
@@ -48,7 +49,7 @@ export class LiveWindow {
 
   record(kind: LiveKind, seconds: number): void {
     const second = Math.floor(this.clock() / 1000);
-    const slot = this.slots[second % this.windowS]!;
+    const slot = this.slots[second % this.slots.length]!;
     if (slot.second !== second) {
       slot.second = second;
       slot.counts.fill(0);
