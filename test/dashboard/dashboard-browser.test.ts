@@ -21,6 +21,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(import.meta.dirname, '../../test-results');
 const POLICIES = { ACTIVE_POLICY: 'egreedy_v1', SHADOW_POLICIES: 'linucb_v1,egreedy_v2' };
 const DAY_MS = 86_400_000;
+const TZ = 'Asia/Kolkata';
+const TZ_OFFSET_MS = 5.5 * 3_600_000;
 
 let browser: Browser;
 
@@ -55,7 +57,8 @@ interface Visit {
 
 /** Opens /dashboard of `base` in a fresh context and waits until it has drawn (or said why not). */
 async function visit(base: string): Promise<Visit> {
-  const context = await browser.newContext({ viewport: { width: 1180, height: 900 } });
+  // A zone off UTC by a half hour: the custom window's local times must be converted, not taken as UTC.
+  const context = await browser.newContext({ viewport: { width: 1180, height: 900 }, timezoneId: TZ });
   const page = await context.newPage();
   const requests: string[] = [];
   const errors: string[] = [];
@@ -153,6 +156,38 @@ async function liveTraffic(base: string, n: number): Promise<void> {
   await new Promise((r) => setTimeout(r, 1100 - (Date.now() % 1000)));
 }
 
+/** Every number of the page's table against /evaluation for the page's own window; returns that answer. */
+async function expectTableMatches(page: Page, base: string): Promise<EvaluationResponse> {
+  const query = await pageWindow(page);
+  const ev = (await (await fetch(`${base}/evaluation?${query}`)).json()) as EvaluationResponse;
+  for (const p of ev.policies) {
+    const cell = async (field: string) => {
+      const sel = `#estimates td[data-policy="${p.policy}"][data-field="${field}"]`;
+      return {
+        value: JSON.parse((await page.getAttribute(sel, 'data-value'))!),
+        text: await text(page, sel),
+      };
+    };
+    expect(await cell('n')).toEqual({ value: p.n, text: String(p.n) });
+    for (const f of ['ips', 'snips', 'dr'] as const) {
+      expect(await cell(f)).toEqual({ value: p[f], text: fixed(p[f], 3) });
+    }
+    expect(await cell('ci95')).toEqual({
+      value: p.ci95,
+      text: `${fixed(p.ci95![0], 3)} – ${fixed(p.ci95![1], 3)}`,
+    });
+    expect(await cell('ess')).toEqual({ value: p.ess, text: fixed(p.ess, 1) });
+    expect(await cell('agreement')).toEqual({
+      value: p.agreement,
+      text: p.agreement === null ? '—' : `${(p.agreement * 100).toFixed(1)}%`,
+    });
+  }
+  expect(await text(page, '#counts')).toContain(
+    `${ev.decisions} decision(s) counted, ${ev.rewarded} with a reward`,
+  );
+  return ev;
+}
+
 const fixed = (v: number | null, digits: number) => (v === null ? '—' : v.toFixed(digits));
 
 describe('GET /dashboard in chromium', () => {
@@ -168,34 +203,9 @@ describe('GET /dashboard in chromium', () => {
 
       const query = await pageWindow(page);
       expect(query.get('bucket')).toBe('day');
-      const ev = (await (await fetch(`${server.url}/evaluation?${query}`)).json()) as EvaluationResponse;
+      const ev = await expectTableMatches(page, server.url);
       expect(ev.decisions).toBe(1400);
       expect(ev.policies.map((p) => p.policy)).toEqual(['egreedy_v1', 'linucb_v1', 'egreedy_v2']);
-      for (const p of ev.policies) {
-        const cell = async (field: string) => {
-          const sel = `#estimates td[data-policy="${p.policy}"][data-field="${field}"]`;
-          return {
-            value: JSON.parse((await page.getAttribute(sel, 'data-value'))!),
-            text: await text(page, sel),
-          };
-        };
-        expect(await cell('n')).toEqual({ value: p.n, text: String(p.n) });
-        for (const f of ['ips', 'snips', 'dr'] as const) {
-          expect(await cell(f)).toEqual({ value: p[f], text: fixed(p[f], 3) });
-        }
-        expect(await cell('ci95')).toEqual({
-          value: p.ci95,
-          text: `${fixed(p.ci95![0], 3)} – ${fixed(p.ci95![1], 3)}`,
-        });
-        expect(await cell('ess')).toEqual({ value: p.ess, text: fixed(p.ess, 1) });
-        expect(await cell('agreement')).toEqual({
-          value: p.agreement,
-          text: p.agreement === null ? '—' : `${(p.agreement * 100).toFixed(1)}%`,
-        });
-      }
-      expect(await text(page, '#counts')).toContain(
-        `${ev.decisions} decision(s) counted, ${ev.rewarded} with a reward`,
-      );
 
       // Every chart drew marks: points and interval rules per policy and estimator, a line per policy
       // over the days, a bar per shadow.
@@ -222,6 +232,33 @@ describe('GET /dashboard in chromium', () => {
       expect(await text(page, '#live-p99')).toMatch(/^\d+\.\d\d ms$/);
 
       await page.screenshot({ path: join(SHOTS, 'dashboard-simulated.png'), fullPage: true });
+
+      // The last day: drawn per hour, over its own decisions.
+      await page.selectOption('#range', String(DAY_MS));
+      await page.waitForFunction(
+        "document.querySelector('#window-form').dataset.bucket === 'hour' && document.body.dataset.state === 'ready'",
+      );
+      expect(await text(page, '#series-title')).toBe('DR estimate per hour (UTC)');
+      const lastDay = await expectTableMatches(page, server.url);
+      expect(lastDay.decisions).toBeGreaterThan(100);
+      expect(lastDay.decisions).toBeLessThan(400);
+
+      // From … to …, typed in the browser's local time (UTC+05:30): two whole days before the last one.
+      const toMs = Math.floor((Date.now() - 1.5 * DAY_MS) / 60_000) * 60_000;
+      const fromMs = toMs - 2 * DAY_MS;
+      const local = (ms: number) => new Date(ms + TZ_OFFSET_MS).toISOString().slice(0, 16);
+      await page.selectOption('#range', 'custom');
+      await page.fill('#from', local(fromMs));
+      await page.fill('#to', local(toMs));
+      await page.click('#window-form button[type="submit"]');
+      const iso = new Date(fromMs).toISOString();
+      await page.waitForFunction(
+        `document.querySelector('#window-form').dataset.from === '${iso}' && document.body.dataset.state === 'ready'`,
+      );
+      expect((await pageWindow(page)).get('to')).toBe(new Date(toMs).toISOString());
+      const custom = await expectTableMatches(page, server.url);
+      expect(custom.decisions).toBeGreaterThan(300);
+      expect(custom.decisions).toBeLessThan(600);
       expectOnlyLocal(v, server.url);
       expect(v.errors).toEqual([]);
     } finally {
