@@ -322,10 +322,15 @@
     };
   }
 
+  /** Answers can come back out of order when the window is changed quickly: only the latest is drawn. */
+  let latest = 0;
+
   async function renderEvaluation() {
+    const mine = ++latest;
     document.body.dataset.state = 'loading';
     const query = chosenWindow();
     const ev = await getJson(`/evaluation?${query}`);
+    if (mine !== latest) return;
     const win = $('window-form');
     win.dataset.from = query.get('from');
     win.dataset.to = query.get('to');
