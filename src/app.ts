@@ -14,6 +14,7 @@ import { gracefulClose } from './http/plugins/graceful-close.js';
 import { requestContext } from './http/plugins/request-context.js';
 import { requestMetrics } from './http/plugins/request-metrics.js';
 import { agentRoutes } from './http/routes/agents.js';
+import { dashboardRoutes } from './http/routes/dashboard.js';
 import { generateRoutes } from './http/routes/generate.js';
 import { healthRoutes } from './http/routes/health.js';
 import { opsRoutes } from './http/routes/ops.js';
@@ -265,6 +266,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     windowMs: config.REWARD_WINDOW_S * 1000,
     policies: [config.ACTIVE_POLICY, ...config.SHADOW_POLICIES],
     clock,
+    decisionLog: config.DECISION_LOG,
   });
   await app.register(userRoutes, { bandit, adminToken: config.ADMIN_TOKEN });
   const gateway = new GatewayClient({
@@ -294,7 +296,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     }),
   });
 
-  await app.register(opsRoutes, { metrics });
+  await app.register(opsRoutes, {
+    metrics,
+    setup: {
+      scorer: { backend: scorer.backend, precision: scorer.precision },
+      batch_scorer: { backend: batchScorer.backend, precision: batchScorer.precision },
+      state_backend: store.kind,
+      decision_log: config.DECISION_LOG,
+      nats: nats !== null,
+    },
+  });
+
+  await app.register(dashboardRoutes);
 
   app.addHook('onClose', async () => {
     // First: messages in hand finish (acked after their state is written) before the stores close.

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { type LiveKind, LiveWindow } from './live-window.js';
 
 /**
  * What a Scorer reports about its kernel calls. Batched backends call it once per kernel launch with
@@ -24,6 +25,19 @@ export interface AdmissionMetrics {
 export interface MetricsOptions {
   /** Process metrics (RSS, heap, event-loop lag, GC). Off in tests that build many apps. */
   readonly processMetrics?: boolean;
+  /** The live figures' clock (epoch ms); the wall clock by default. */
+  readonly clock?: () => number;
+}
+
+/** Seconds the live figures (`GET /metrics/live`) cover. */
+export const LIVE_WINDOW_S = 60;
+
+/** Which answered requests count as scores or rewards in the live figures (every policy's routes). */
+function liveKindOf(method: string, route: string): LiveKind | null {
+  if (method !== 'POST') return null;
+  if (route === '/recommend' || route === '/score' || route.startsWith('/score/')) return 'score';
+  if (route === '/reward' || route.startsWith('/reward/')) return 'reward';
+  return null;
 }
 
 const SECONDS_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5];
@@ -36,6 +50,8 @@ const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 
  */
 export class ServiceMetrics implements KernelMetrics, ConsumerMetrics, AdmissionMetrics {
   readonly registry = new Registry();
+  /** Scores and rewards answered 2xx over the last minute: rates and p99 for the dashboard. */
+  readonly live: LiveWindow;
   private readonly httpSeconds: Histogram<'method' | 'route' | 'status_code'>;
   private readonly kernelBatchSize: Histogram<'kernel' | 'backend'>;
   private readonly kernelSeconds: Histogram<'kernel' | 'backend'>;
@@ -51,6 +67,7 @@ export class ServiceMetrics implements KernelMetrics, ConsumerMetrics, Admission
 
   constructor(opts: MetricsOptions = {}) {
     const registers = [this.registry];
+    this.live = new LiveWindow(LIVE_WINDOW_S, opts.clock);
     this.httpSeconds = new Histogram({
       name: 'bandit_http_request_seconds',
       help: 'HTTP request latency by route pattern, from the request arriving to the response sent',
@@ -138,6 +155,10 @@ export class ServiceMetrics implements KernelMetrics, ConsumerMetrics, Admission
 
   observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
     this.httpSeconds.observe({ method, route, status_code: String(statusCode) }, seconds);
+    const kind = liveKindOf(method, route);
+    if (kind !== null && statusCode >= 200 && statusCode < 300) {
+      this.live.record(kind, seconds);
+    }
   }
 
   observeKernel(kernel: string, backend: string, batchSize: number, seconds: number): void {

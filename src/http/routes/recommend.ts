@@ -6,7 +6,7 @@ import type { PolicyName } from '../../policies/policy-names.js';
 import type { RecommendService } from '../../scoring/recommend-service.js';
 import { admissionHook, type ConcurrencyLimiter } from '../concurrency-limiter.js';
 import { ErrorBody } from '../schemas/common.js';
-import { EvaluationQuery, EvaluationResponse } from '../schemas/evaluation.js';
+import { EvaluationQuery, EvaluationResponse, SERIES_BUCKET_MS } from '../schemas/evaluation.js';
 import { RecommendResponse } from '../schemas/recommend.js';
 import { ScoreRequest } from '../schemas/score.js';
 
@@ -18,6 +18,8 @@ export interface RecommendRoutesOptions {
   /** Rows shown even when the window holds no decision: the active policy and the shadows. */
   readonly policies: readonly PolicyName[];
   readonly clock: () => number;
+  /** DECISION_LOG: when off, /evaluation says so (its window is empty). */
+  readonly decisionLog: boolean;
   /** The scoring pool's bounded admission (a recommendation is scoring work): 503 `overloaded` past it. */
   readonly scoreLimiter?: ConcurrencyLimiter;
 }
@@ -69,14 +71,22 @@ export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async
         windowMs: opts.windowMs,
         nowMs: now,
         policies: opts.policies,
+        bucketMs: SERIES_BUCKET_MS[request.query.bucket],
       });
       return {
         from: r.from,
         to: r.to,
         policies: r.rows,
         decisions: r.decisions,
+        rewarded: r.rewarded,
         awaiting_reward: r.awaiting_reward,
         skipped_lines: r.skipped_lines,
+        decision_log: opts.decisionLog,
+        series_bucket: request.query.bucket,
+        series: r.series.map(({ startMs, ...point }) => ({
+          start: new Date(startMs).toISOString(),
+          ...point,
+        })),
       };
     },
   );
