@@ -162,4 +162,19 @@ authorization { user: "svc", password: "pw" }`,
     });
     expect(ready).toMatch(/over TLS \(NATS_TLS_CA\).*set NATS_TLS_CERT and NATS_TLS_KEY/);
   });
+
+  it('the KV state store takes the same settings; a wrong password stops the start, named', async () => {
+    const server = await startNatsServer([], 'authorization { user: "svc", password: "right" }');
+    const kv = { STATE_BACKEND: 'nats-kv', NATS_KV_URL: server.url, NATS_USER: 'svc' } as const;
+    const { app } = await testApp({ ...kv, NATS_PASSWORD: 'right' });
+    const scored = await app.inject({ method: 'POST', url: '/score', payload: scoreBody('kv-u') });
+    const reward = { user_id: 'kv-u', reward: 1, event_id: scored.json().event_id, candidate_id: 't1' };
+    expect((await app.inject({ method: 'POST', url: '/reward', payload: reward })).json()).toMatchObject({
+      applied: true,
+    });
+    expect((await app.inject({ method: 'GET', url: '/ready' })).json()).toEqual({ ready: true });
+    await expect(testApp({ ...kv, NATS_PASSWORD: 'wrong' })).rejects.toThrow(
+      /^nats-kv state store: authentication failed with user "svc" \(NATS_USER\/NATS_PASSWORD\)/,
+    );
+  });
 });
