@@ -2,11 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createUser } from '@nats-io/nkeys';
 import type { ConnectionOptions } from '@nats-io/transport-node';
-import { nkeyAuthenticator } from '@nats-io/transport-node';
+import { credsAuthenticator, nkeyAuthenticator } from '@nats-io/transport-node';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/env.js';
 import { logCapture } from '../helpers/log-capture.js';
 import { testClient, waitFor } from '../helpers/nats-client.js';
+import { operatorSetup } from '../helpers/nats-jwt.js';
 import { startNatsServer } from '../helpers/nats-server.js';
 import { makePki } from '../helpers/pki.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -79,6 +80,17 @@ describe('NATS authentication and TLS', () => {
       server: `authorization { users: [ { nkey: "${user.getPublicKey()}" } ] }`,
       client: { authenticator: nkeyAuthenticator(user.getSeed()) },
       env: (port) => ({ NATS_URL: url(port), NATS_NKEY_SEED_FILE: seedFile }),
+    });
+  });
+
+  it('a .creds file (NATS_CREDS) against a server in operator mode', async () => {
+    const { serverConfig, creds } = operatorSetup();
+    const credsFile = join(tempDir(), 'svc.creds');
+    writeFileSync(credsFile, creds);
+    await rewardOverJetStream({
+      server: serverConfig,
+      client: { authenticator: credsAuthenticator(new TextEncoder().encode(creds)) },
+      env: (port) => ({ NATS_URL: url(port), NATS_CREDS: credsFile }),
     });
   });
 
