@@ -309,7 +309,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     notReady: async () => {
       const reasons: string[] = [];
       if (!(await store.healthy())) reasons.push(`state store (${store.kind}) not reachable`);
-      if (nats) reasons.push(...nats.notReady());
+      if (nats) reasons.push(...(await nats.notReady()));
       return reasons;
     },
   });

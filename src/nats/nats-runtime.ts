@@ -15,6 +15,8 @@ import { signalsHandler } from './signals-handler.js';
 import { CONSUMED_STREAMS, type ConsumerName, durableNameOf } from './topology.js';
 import type { StreamPolicy } from './topology-drift.js';
 
+const PROBE_TIMEOUT_MS = 2000;
+
 export interface NatsOptions {
   readonly connect: NatsConnectSettings;
   readonly streams: StreamPolicy;
@@ -52,7 +54,7 @@ export interface ConsumerLag {
 export interface NatsRuntime {
   health(): NatsHealth;
   /** What keeps the consumers from doing their job, for /ready; empty when nothing does. */
-  notReady(): string[];
+  notReady(): Promise<string[]>;
   /** Each durable's pending, ack-pending and redelivered counts as the server has them (null: unknown). */
   lag(): Promise<Record<ConsumerName, ConsumerLag | null>>;
   /** The live connection (null before the first connect), for other publishers such as the decision log. */
@@ -124,7 +126,8 @@ export function startNats(opts: NatsOptions, deps: NatsDeps): NatsRuntime {
       const subs: Subscription[] = [];
       try {
         const jsm = await jetstreamManager(conn, { checkAPI: false });
-        manager = jsm;
+        // Its own short timeout: a probe of /ready or a scrape must not hang on a stream without a leader.
+        manager = await jetstreamManager(conn, { checkAPI: false, timeout: PROBE_TIMEOUT_MS });
         const maxPayload = () => conn.info?.max_payload ?? 1024 * 1024;
         const byDurable = new Map(
           (Object.keys(loops) as ConsumerName[]).map((c) => [durableNameOf(opts.durablePrefix, c), loops[c]]),
@@ -172,7 +175,7 @@ export function startNats(opts: NatsOptions, deps: NatsDeps): NatsRuntime {
 
   // A consumer whose connection is down is not running, even though its loop waits to resume.
   const shown = (c: ConsumerCounters): ConsumerCounters => ({ ...c, running: c.running && linkUp });
-  const lagOf = async (c: ConsumerName): Promise<ConsumerLag | null> => {
+  const probe = async (c: ConsumerName): Promise<ConsumerLag | Error | null> => {
     const jsm = manager;
     if (!jsm || !linkUp) return null;
     try {
@@ -182,9 +185,13 @@ export function startNats(opts: NatsOptions, deps: NatsDeps): NatsRuntime {
         ack_pending: info.num_ack_pending,
         redelivered: info.num_redelivered,
       };
-    } catch {
-      return null;
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
     }
+  };
+  const lagOf = async (c: ConsumerName): Promise<ConsumerLag | null> => {
+    const r = await probe(c);
+    return r instanceof Error ? null : r;
   };
   return {
     health: () => ({
@@ -193,11 +200,19 @@ export function startNats(opts: NatsOptions, deps: NatsDeps): NatsRuntime {
       problem: linkUp ? null : linkProblem,
       consumers: { signals: shown(loops.signals.counters), feedback: shown(loops.feedback.counters) },
     }),
-    notReady: () => {
+    notReady: async () => {
       const reasons: string[] = [];
       if (!linkUp) reasons.push(`nats not connected: ${linkProblem ?? 'connecting'}`);
-      for (const [name, loop] of Object.entries(loops)) {
-        if (loop.counters.running && linkUp) continue;
+      for (const name of Object.keys(loops) as ConsumerName[]) {
+        const loop = loops[name];
+        if (loop.counters.running && linkUp) {
+          // A consumer whose stream lost its leader (a killed node holding an R=1 stream) still looks
+          // running from here: ask the server.
+          const r = await probe(name);
+          if (r instanceof Error)
+            reasons.push(`nats consumer ${name} not answering on the server: ${r.message}`);
+          continue;
+        }
         const why = loop.counters.problem ?? (linkUp ? 'starting' : 'no connection');
         reasons.push(`nats consumer ${name} not running: ${why}`);
       }

@@ -52,4 +52,24 @@ describe('replicated streams (NATS_STREAM_REPLICAS=3)', () => {
     const newLeader = (await client.jsm.streams.info('feedback')).cluster?.leader;
     expect(newLeader).not.toBe(leader);
   }, 120_000);
+
+  it('with one replica, killing the node that holds the feedback stream makes /ready 503 saying so', async () => {
+    const cluster = await startNatsCluster(3);
+    const { app } = await natsApp(cluster.urls, { NATS_STREAM_REPLICAS: '1' });
+    const client = await testClient(cluster.urls, { servers: cluster.urls.split(',') });
+    const leader = (await client.jsm.streams.info('feedback')).cluster?.leader;
+    const holder = cluster.nodes[Number(/^n(\d)$/.exec(leader ?? '')?.[1]) - 1];
+    expect((await app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+    await holder!.stop('SIGKILL');
+    const reason = await waitFor(
+      'the feedback consumer reported',
+      async () => {
+        const body = (await app.inject({ method: 'GET', url: '/ready' })).json() as { reasons?: string[] };
+        return body.reasons?.find((r) => r.startsWith('nats consumer feedback not answering on the server'));
+      },
+      30_000,
+    );
+    expect(reason).toMatch(/^nats consumer feedback not answering on the server: /);
+    console.log(`R=1, holder killed: ${reason}`);
+  }, 120_000);
 });
