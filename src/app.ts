@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { AgentRegistry, builtInAgents } from './agents/mod.js';
 import type { Config } from './config/env.js';
+import { natsConnectSettings } from './config/nats-connect-settings.js';
 import { AppError } from './errors/app-errors.js';
 import { type DecisionLogSink, FileDecisionLog, fanOut } from './evaluation/decision-log.js';
 import { GatewayClient, TipGenerator } from './generate/mod.js';
@@ -16,7 +17,7 @@ import { requestMetrics } from './http/plugins/request-metrics.js';
 import { agentRoutes } from './http/routes/agents.js';
 import { dashboardRoutes } from './http/routes/dashboard.js';
 import { generateRoutes } from './http/routes/generate.js';
-import { healthRoutes } from './http/routes/health.js';
+import { healthRoutes, readyRoutes } from './http/routes/health.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { recommendRoutes } from './http/routes/recommend.js';
 import { scoringRoutes } from './http/routes/scoring.js';
@@ -90,6 +91,13 @@ async function openSharedState(config: Config, clock: () => number, log: Logger)
     kvBackendOptions(config, { clock, log, maxCachedDecisions: config.DECISION_CACHE_MAX }),
   );
 }
+
+/** What streams the service creates get, and whether it takes existing ones that could lose messages. */
+const streamPolicy = (config: Config) => ({
+  replicas: config.NATS_STREAM_REPLICAS,
+  maxAgeMs: config.NATS_STREAM_MAX_AGE_S * 1000,
+  acceptExisting: config.NATS_ACCEPT_EXISTING,
+});
 
 const idleConsumer = (): ConsumerHealth => ({ last_msg_ts: null, processed: 0, errors: 0 });
 
@@ -170,6 +178,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       ? new natsModule.NatsDecisionSink(() => nats?.connection() ?? null, log, {
           maxBacklog: 100_000,
           closeTimeoutMs: 5_000,
+          streams: streamPolicy(config),
         })
       : null;
   const fileLog = config.DECISION_LOG
@@ -202,7 +211,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   if (natsModule) {
     nats = natsModule.startNats(
       {
-        url: config.NATS_URL,
+        connect: natsConnectSettings(config, config.NATS_URL),
+        streams: streamPolicy(config),
         durablePrefix: config.NATS_DURABLE_PREFIX,
         maxDeliver: config.NATS_MAX_DELIVER,
         ackWaitMs: config.NATS_ACK_WAIT_S * 1000,
@@ -213,6 +223,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     );
     const running = nats;
     metrics.watchConsumers(() => running.health().consumers);
+    metrics.watchNats(running);
   }
 
   const handleError = createErrorHandler(reporter);
@@ -296,6 +307,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     }),
   });
 
+  // Readiness (CONTRACT §4): what keeps the service from doing its job, named; /health stays liveness.
+  await app.register(readyRoutes, {
+    notReady: async () => {
+      const reasons: string[] = [];
+      if (!(await store.healthy())) reasons.push(`state store (${store.kind}) not reachable`);
+      if (nats) reasons.push(...(await nats.notReady()));
+      return reasons;
+    },
+  });
   await app.register(opsRoutes, {
     metrics,
     setup: {

@@ -130,6 +130,21 @@ export const EnvSchema = z.object({
   NATS_ACK_WAIT_S: num(30, 1),
   NATS_NAK_DELAY_MS: int(2000, 0),
   NATS_CONCURRENCY: int(8, 1, 1024),
+  // Authentication and TLS (CONTRACT §6), for the consumers and the KV state store alike. At most one
+  // way to authenticate; credentials written in NATS_URL count when none of these is set.
+  NATS_USER: z.string().default(''),
+  NATS_PASSWORD: z.string().default(''),
+  NATS_TOKEN: z.string().default(''),
+  NATS_CREDS: z.string().default(''),
+  NATS_NKEY_SEED_FILE: z.string().default(''),
+  NATS_TLS_CA: z.string().default(''),
+  NATS_TLS_CERT: z.string().default(''),
+  NATS_TLS_KEY: z.string().default(''),
+  /** Streams the service creates: replicas and age limit (0: no age limit). */
+  NATS_STREAM_REPLICAS: int(1, 1, 5),
+  NATS_STREAM_MAX_AGE_S: int(604_800, 0),
+  /** Use existing streams/consumers whose settings could lose messages (the difference is logged). */
+  NATS_ACCEPT_EXISTING: flag(false),
   /** STATE_BACKEND=nats-kv: servers holding the buckets (comma-separated); empty means NATS_URL. */
   NATS_KV_URL: z.string().default(''),
   NATS_KV_REPLICAS: int(1, 1, 5),
@@ -180,10 +195,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       { variable: 'NATS_KV_URL', message: 'STATE_BACKEND=nats-kv needs NATS_KV_URL or NATS_URL' },
     ]);
   }
+  const natsProblems = natsAuthProblems(config);
+  if (natsProblems.length > 0) throw new ConfigError(natsProblems);
   if (config.SHADOW_POLICIES.includes(config.ACTIVE_POLICY)) {
     config.SHADOW_POLICIES = config.SHADOW_POLICIES.filter((p) => p !== config.ACTIVE_POLICY);
   }
   return config;
+}
+
+/** One way to authenticate, and a certificate only with its key. */
+function natsAuthProblems(c: Config): { variable: string; message: string }[] {
+  const problems: { variable: string; message: string }[] = [];
+  const ways = (
+    [
+      ['NATS_USER', c.NATS_USER],
+      ['NATS_TOKEN', c.NATS_TOKEN],
+      ['NATS_CREDS', c.NATS_CREDS],
+      ['NATS_NKEY_SEED_FILE', c.NATS_NKEY_SEED_FILE],
+    ] as const
+  ).filter(([, v]) => v !== '');
+  if (ways.length > 1)
+    problems.push({
+      variable: ways[1]![0],
+      message: `set one way to authenticate, not ${ways.map(([k]) => k).join(' and ')}`,
+    });
+  if (c.NATS_PASSWORD !== '' && c.NATS_USER === '')
+    problems.push({ variable: 'NATS_USER', message: 'NATS_PASSWORD is set without NATS_USER' });
+  if ((c.NATS_TLS_CERT === '') !== (c.NATS_TLS_KEY === ''))
+    problems.push({
+      variable: c.NATS_TLS_CERT === '' ? 'NATS_TLS_CERT' : 'NATS_TLS_KEY',
+      message: 'a client certificate needs both NATS_TLS_CERT and NATS_TLS_KEY',
+    });
+  return problems;
 }
 
 /** Defaults plus overrides, for tests and embedding: `testConfig({ STATE_DIR: dir })`. */

@@ -22,6 +22,15 @@ export interface AdmissionMetrics {
   watchAdmission(pool: string, levels: () => { inflight: number; queued: number }): void;
 }
 
+/** What the NATS runtime tells the metrics, read at scrape time (structural: no NATS import here). */
+export interface NatsMetricsSource {
+  health(): {
+    connected: boolean;
+    consumers: Record<string, { running?: boolean; dead_lettered: number; dead_letter_failures: number }>;
+  };
+  lag(): Promise<Record<string, { pending: number; ack_pending: number; redelivered: number } | null>>;
+}
+
 export interface MetricsOptions {
   /** Process metrics (RSS, heap, event-loop lag, GC). Off in tests that build many apps. */
   readonly processMetrics?: boolean;
@@ -64,6 +73,7 @@ export class ServiceMetrics implements KernelMetrics, ConsumerMetrics, Admission
     seen: Map<string, number>;
   }[] = [];
   private readonly pools = new Map<string, () => { inflight: number; queued: number }>();
+  private nats: NatsMetricsSource | null = null;
 
   constructor(opts: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -150,7 +160,92 @@ export class ServiceMetrics implements KernelMetrics, ConsumerMetrics, Admission
         for (const [cache, size] of caches) this.set({ cache }, size());
       },
     });
+    this.registerNatsMetrics(registers);
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Connection and consumer state for alerts (docs/nats-production.md): gauges read from the runtime
+   * and, for the backlog, from the server's consumer info at scrape time (one look-up per durable,
+   * shared by the three backlog gauges of one scrape).
+   */
+  private registerNatsMetrics(registers: Registry[]): void {
+    const self = this;
+    new Gauge({
+      name: 'bandit_nats_connected',
+      help: 'Whether the NATS connection is up (1) or not (0); absent without NATS_URL',
+      registers,
+      collect() {
+        if (self.nats) this.set(self.nats.health().connected ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'bandit_nats_consumer_running',
+      help: 'Whether each JetStream consumer is consuming (1) or not (0)',
+      labelNames: ['consumer'],
+      registers,
+      collect() {
+        if (!self.nats) return;
+        for (const [consumer, c] of Object.entries(self.nats.health().consumers))
+          this.set({ consumer }, c.running ? 1 : 0);
+      },
+    });
+    let lagRead: Promise<Awaited<ReturnType<NatsMetricsSource['lag']>>> | null = null;
+    const lag = () => {
+      // The three gauges collect one after another within a scrape: one consumer-info round serves all.
+      lagRead ??= (self.nats?.lag() ?? Promise.resolve({})).finally(() => {
+        setTimeout(() => {
+          lagRead = null;
+        }, 250).unref();
+      });
+      return lagRead;
+    };
+    for (const [field, name, help] of [
+      ['pending', 'bandit_nats_consumer_pending', 'Messages in the stream not yet delivered to the consumer'],
+      ['ack_pending', 'bandit_nats_consumer_ack_pending', 'Messages delivered and not yet acknowledged'],
+      [
+        'redelivered',
+        'bandit_nats_consumer_redelivered',
+        'Messages awaiting acknowledgement that were delivered more than once',
+      ],
+    ] as const) {
+      new Gauge({
+        name,
+        help: `${help} (consumer info; absent while unknown)`,
+        labelNames: ['consumer'],
+        registers,
+        async collect() {
+          this.reset();
+          for (const [consumer, l] of Object.entries(await lag())) if (l) this.set({ consumer }, l[field]);
+        },
+      });
+    }
+    const seen = new Map<string, number>();
+    for (const [field, name, help] of [
+      ['dead_lettered', 'bandit_nats_dead_lettered_total', 'Messages stored in the dead-letter stream'],
+      [
+        'dead_letter_failures',
+        'bandit_nats_dead_letter_failures_total',
+        'Dead letters that could not be stored (the message stays in its stream for the backstop)',
+      ],
+    ] as const) {
+      new Counter({
+        name,
+        help,
+        labelNames: ['consumer'],
+        registers,
+        collect() {
+          if (!self.nats) return;
+          for (const [consumer, c] of Object.entries(self.nats.health().consumers)) {
+            const key = `${consumer}\u0000${field}`;
+            const delta = c[field] - (seen.get(key) ?? 0);
+            if (delta > 0) this.inc({ consumer }, delta);
+            else if (!seen.has(key)) this.inc({ consumer }, 0);
+            seen.set(key, c[field]);
+          }
+        },
+      });
+    }
   }
 
   observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
@@ -191,6 +286,11 @@ export class ServiceMetrics implements KernelMetrics, ConsumerMetrics, Admission
   /** Consumers that count for themselves (the NATS runtime's health counters), read at scrape time. */
   watchConsumers(read: () => Record<string, { processed: number; errors: number }>): void {
     this.consumerSources.push({ read, seen: new Map() });
+  }
+
+  /** The NATS runtime, whose connection, consumers and backlog are read at scrape time. */
+  watchNats(source: NatsMetricsSource): void {
+    this.nats = source;
   }
 
   /** A bounded cache whose size is read at scrape time. */

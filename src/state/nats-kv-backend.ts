@@ -2,6 +2,8 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import type { NatsSecurity } from '../config/nats-connect-settings.js';
+import { describeConnectFailure, natsClientOptions } from '../nats/connect-options.js';
 import { KvDecisionStore } from './kv-decision-store.js';
 import { NatsKvStateStore } from './nats-kv-store.js';
 import { ensureRewardStream, NatsRewardLog } from './nats-reward-log.js';
@@ -9,6 +11,8 @@ import { ensureRewardStream, NatsRewardLog } from './nats-reward-log.js';
 export interface NatsKvBackendOptions {
   /** Comma-separated server URLs; the client also learns the cluster's other nodes from them. */
   readonly servers: string;
+  /** Credentials and TLS, the same as the consumers' (CONTRACT §6); none when absent. */
+  readonly security?: NatsSecurity & { readonly serversVariable?: string };
   readonly replicas: number;
   readonly stateBucket: string;
   readonly decisionsBucket: string;
@@ -37,15 +41,16 @@ export interface NatsKvBackend {
  * acknowledged, which a lagging follower answering a direct get would not guarantee.
  */
 export async function openNatsKvBackend(opts: NatsKvBackendOptions): Promise<NatsKvBackend> {
+  const client = natsClientOptions({ ...opts.security, servers: opts.servers });
   const nc = await connect({
-    servers: opts.servers
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0),
+    ...client.options,
     name: 'oo-bandit-scorer',
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     timeout: opts.timeoutMs,
+  }).catch((err: unknown) => {
+    // Say what failed (authentication, TLS, reachability) and which variables set it up.
+    throw new Error(`nats-kv state store: ${describeConnectFailure(err, client)}`, { cause: err });
   });
   const log = opts.log.child({ component: 'nats-kv' });
   void (async () => {

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { onTestFinished } from 'vitest';
 import { freePort } from './free-port.js';
@@ -16,10 +18,18 @@ export interface NatsServer {
   signal(signal: NodeJS.Signals): void;
 }
 
-/** A real nats-server with JetStream on a free loopback port and a temporary store. */
-export async function startNatsServer(extraArgs: string[] = []): Promise<NatsServer> {
+/**
+ * A real nats-server with JetStream on a free loopback port and a temporary store. `config` is the text
+ * of a server configuration file (authorization, tls blocks); the command-line flags add the rest.
+ */
+export async function startNatsServer(extraArgs: string[] = [], config?: string): Promise<NatsServer> {
   let port = await freePort();
   const storeDir = tempDir('oo-nats-');
+  if (config !== undefined) {
+    const file = join(storeDir, 'server.conf');
+    writeFileSync(file, config);
+    extraArgs = ['-c', file, ...extraArgs];
+  }
   let proc: ChildProcess | null = null;
   const start = async () => {
     const p = spawn(

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { type HealthResponse, HealthResponse as HealthSchema } from '../schemas/inspect.js';
+import { type HealthResponse, HealthResponse as HealthSchema, ReadyResponse } from '../schemas/inspect.js';
 
 export const healthRoutes: FastifyPluginAsync<{ health: () => Promise<HealthResponse> }> = async (
   root,
@@ -17,5 +17,28 @@ export const healthRoutes: FastifyPluginAsync<{ health: () => Promise<HealthResp
       },
     },
     () => opts.health(),
+  );
+};
+
+/**
+ * GET /ready: 200 `{ ready: true }`, or 503 `{ ready: false, reasons }` naming what is wrong. A plain
+ * route with no admission queue of its own, so that it can join whichever budget /health gets.
+ */
+export const readyRoutes: FastifyPluginAsync<{ notReady: () => Promise<string[]> }> = async (root, opts) => {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Readiness: state store reachable; with NATS_URL, connected and both consumers running',
+        response: { 200: ReadyResponse, 503: ReadyResponse },
+      },
+    },
+    async (_request, reply) => {
+      const reasons = await opts.notReady();
+      if (reasons.length === 0) return { ready: true };
+      return reply.code(503).send({ ready: false, reasons });
+    },
   );
 };
