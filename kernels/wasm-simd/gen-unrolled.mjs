@@ -23,24 +23,22 @@ export function unrolledSource(ds) {
       L.push(`  mp = f64x2.add(mp, f64x2.mul(t${i}, p${i}));`);
       L.push(`  mq = f64x2.add(mq, f64x2.mul(t${i}, q${i}));`);
     }
-    // Terms are emitted column by column, so that the row sums' dependency chains interleave.
+    // Row by row of packed A⁻¹ (its storage order): one running sum per row pair, so only the
+    // features and four accumulators are live (V8 keeps 16 xmm registers; the column-by-column order
+    // kept 2(d−1) sums live and spilled).
     const at = (i, j) => i * d - (i * (i - 1)) / 2 + (j - i);
-    for (let i = 0; i + 1 < d; i++) {
-      L.push(`  let sp${i} = f64x2.splat(0);`);
-      L.push(`  let sq${i} = f64x2.splat(0);`);
-    }
-    for (let j = 1; j < d; j++) {
-      for (let i = 0; i < j; i++) {
-        L.push(`  const a${i}_${j} = f64x2.splat(load<f64>(ao, ${at(i, j) * 8}));`);
-        L.push(`  sp${i} = f64x2.add(sp${i}, f64x2.mul(a${i}_${j}, p${j}));`);
-        L.push(`  sq${i} = f64x2.add(sq${i}, f64x2.mul(a${i}_${j}, q${j}));`);
-      }
-    }
     L.push('  let qp = f64x2.splat(0);');
     L.push('  let qq = f64x2.splat(0);');
     for (let i = 0; i < d; i++) {
       L.push(`  const a${i}_${i} = f64x2.splat(load<f64>(ao, ${at(i, i) * 8}));`);
       if (i + 1 < d) {
+        L.push(`  let sp${i} = f64x2.mul(f64x2.splat(load<f64>(ao, ${at(i, i + 1) * 8})), p${i + 1});`);
+        L.push(`  let sq${i} = f64x2.mul(f64x2.splat(load<f64>(ao, ${at(i, i + 1) * 8})), q${i + 1});`);
+        for (let j = i + 2; j < d; j++) {
+          L.push(`  const a${i}_${j} = f64x2.splat(load<f64>(ao, ${at(i, j) * 8}));`);
+          L.push(`  sp${i} = f64x2.add(sp${i}, f64x2.mul(a${i}_${j}, p${j}));`);
+          L.push(`  sq${i} = f64x2.add(sq${i}, f64x2.mul(a${i}_${j}, q${j}));`);
+        }
         L.push(
           `  qp = f64x2.add(qp, f64x2.mul(p${i}, f64x2.add(f64x2.mul(a${i}_${i}, p${i}), f64x2.add(sp${i}, sp${i}))));`,
         );
@@ -61,7 +59,49 @@ export function unrolledSource(ds) {
     parts.push(L.join('\n'));
   }
   for (const d of ds) parts.push(f32Block(d));
+  for (const d of ds) parts.push(greedyRun(d));
   return parts.join('\n');
+}
+
+/** Balanced sum of f64x2 terms: short dependency chains for the out-of-order core. */
+function treeSum(terms) {
+  if (terms.length === 1) return terms[0];
+  const h = terms.length >> 1;
+  return `f64x2.add(${treeSum(terms.slice(0, h))}, ${treeSum(terms.slice(h))})`;
+}
+
+/**
+ * Greedy θᵀx for `pairs` pairs of rows of one user. Two rows are 2d contiguous f64, i.e. d whole
+ * f64x2 loads with no lane shuffling of x: lane-wise products against θ repeated twice, then row 0's
+ * half and row 1's half are summed and their two lanes folded into one store of both scores. For odd
+ * d the middle vector holds row 0's last and row 1's first feature, so it is added after the fold.
+ * θ's d pattern vectors are loaded once per run of rows.
+ */
+function greedyRun(d) {
+  const L = [];
+  const m = d >> 1;
+  L.push(`/** Scores \`pairs\` pairs of rows (x, 2·${d} f64 each) against θ at to; two f64 per pair to out. */`);
+  L.push(`export function greedyRun${d}(to: usize, x: usize, out: usize, pairs: i32): void {`);
+  // Even d: the second half of the pattern is the first again.
+  const tn = d % 2 === 0 ? m : d;
+  for (let i = 0; i < tn; i++) {
+    const a = (2 * i) % d;
+    if (a + 1 < d) L.push(`  const t${i} = v128.load(to, ${a * 8});`);
+    else L.push(`  const t${i} = f64x2.replace_lane(f64x2.splat(load<f64>(to, ${a * 8})), 1, load<f64>(to, 0));`);
+  }
+  L.push('  for (let k = 0; k < pairs; k++) {');
+  for (let i = 0; i < d; i++) L.push(`    const v${i} = f64x2.mul(v128.load(x, ${i * 16}), t${i % tn});`);
+  const v = (from, to) => Array.from({ length: to - from }, (_, i) => `v${from + i}`);
+  L.push(`    const a = ${treeSum(v(0, m))};`);
+  L.push(`    const b = ${treeSum(v(d - m, d))};`);
+  const fold = 'f64x2.add(v128.shuffle<f64>(a, b, 0, 2), v128.shuffle<f64>(a, b, 1, 3))';
+  L.push(`    v128.store(out, ${d % 2 === 1 ? `f64x2.add(${fold}, v${m})` : fold});`);
+  L.push(`    x += ${d * 16};`);
+  L.push('    out += 16;');
+  L.push('  }');
+  L.push('}');
+  L.push('');
+  return L.join('\n');
 }
 
 /** Float32: four rows of one user in one f32x4 (lane r = row r), so the features fit in registers. */

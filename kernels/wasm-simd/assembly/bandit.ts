@@ -2,7 +2,17 @@
 // ../bandit.wasm). Memory is laid out by the JS side; these functions only take pointers.
 // Slab layout per slot: packed upper-triangular A⁻¹ (t = d(d+1)/2 f64), θ (d f64), b (d f64).
 
-import { ucbBlock12, ucbBlock32_12, ucbBlock32_5, ucbBlock32_7, ucbBlock5, ucbBlock7 } from './unrolled.generated';
+import {
+  greedyRun12,
+  greedyRun5,
+  greedyRun7,
+  ucbBlock12,
+  ucbBlock32_12,
+  ucbBlock32_5,
+  ucbBlock32_7,
+  ucbBlock5,
+  ucbBlock7,
+} from './unrolled.generated';
 
 /** First byte the JS side may use. */
 export function heapBase(): usize {
@@ -21,7 +31,8 @@ export function scoreUCB(
   d: i32,
   alpha: f64,
   xs: usize,
-): void {
+  cap: i32,
+): i32 {
   const t = (d * (d + 1)) >> 1;
   const va = f64x2.splat(alpha);
   const zero = f64x2.splat(0);
@@ -29,6 +40,7 @@ export function scoreUCB(
   let r = 0;
   while (r < n) {
     const s = load<i32>(slot + (<usize>r << 2));
+    if (<u32>s >= <u32>cap) return r;
     const ao = ainv + (<usize>(s * t) << 3);
     const to = theta + (<usize>(s * d) << 3);
     if (
@@ -112,23 +124,51 @@ export function scoreUCB(
     store<f64>(out + (<usize>r << 3), mean + alpha * Math.sqrt(max(quad, 0.0)));
     r++;
   }
+  return n;
 }
 
-/** θ[slot]ᵀx, two features per f64x2. */
-export function scoreGreedy(theta: usize, x: usize, slot: usize, out: usize, n: i32, d: i32): void {
-  const pairs = d & ~1;
-  for (let r = 0; r < n; r++) {
+/**
+ * θ[slot]ᵀx. Rows come in runs of one user (K candidates each): a run goes through the unrolled
+ * pair kernel (θ loaded once, two rows per f64x2 fold); a lone row is scalar. Returns n, or the index
+ * of the first row whose slot is outside [0, cap): nothing past it is read, the caller throws.
+ */
+export function scoreGreedy(theta: usize, x: usize, slot: usize, out: usize, n: i32, d: i32, cap: i32): i32 {
+  let r = 0;
+  while (r < n) {
     const s = load<i32>(slot + (<usize>r << 2));
+    if (<u32>s >= <u32>cap) return r;
+    let e = r + 1;
+    while (e < n && load<i32>(slot + (<usize>e << 2)) == s) e++;
     const to = theta + (<usize>(s * d) << 3);
+    const pairs = (e - r) >> 1;
     const xo = x + (<usize>(r * d) << 3);
-    let acc = f64x2.splat(0);
-    for (let i = 0; i < pairs; i += 2) {
-      acc = f64x2.add(acc, f64x2.mul(v128.load(to + (<usize>i << 3)), v128.load(xo + (<usize>i << 3))));
-    }
-    let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-    if (pairs < d) sum += load<f64>(to + (<usize>pairs << 3)) * load<f64>(xo + (<usize>pairs << 3));
-    store<f64>(out + (<usize>r << 3), sum);
+    const oo = out + (<usize>r << 3);
+    if (d == 12) greedyRun12(to, xo, oo, pairs);
+    else if (d == 7) greedyRun7(to, xo, oo, pairs);
+    else if (d == 5) greedyRun5(to, xo, oo, pairs);
+    else greedyPairs(to, xo, oo, pairs, d);
+    for (let q = r + (pairs << 1); q < e; q++) store<f64>(out + (<usize>q << 3), dotRow(to, x + (<usize>(q * d) << 3), d));
+    r = e;
   }
+  return n;
+}
+
+/** Pairs of rows for a width without an unrolled kernel: one row at a time. */
+function greedyPairs(to: usize, x: usize, out: usize, pairs: i32, d: i32): void {
+  for (let k = 0; k < pairs << 1; k++) store<f64>(out + (<usize>k << 3), dotRow(to, x + (<usize>(k * d) << 3), d));
+}
+
+// @ts-ignore: decorator
+@inline
+function dotRow(to: usize, xo: usize, d: i32): f64 {
+  const pairs = d & ~1;
+  let acc = f64x2.splat(0);
+  for (let i = 0; i < pairs; i += 2) {
+    acc = f64x2.add(acc, f64x2.mul(v128.load(to + (<usize>i << 3)), v128.load(xo + (<usize>i << 3))));
+  }
+  let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  if (pairs < d) sum += load<f64>(to + (<usize>pairs << 3)) * load<f64>(xo + (<usize>pairs << 3));
+  return sum;
 }
 
 /**
@@ -204,11 +244,13 @@ export function scoreUCB32(
   n: i32,
   d: i32,
   alpha: f32,
-): void {
+  cap: i32,
+): i32 {
   const t = (d * (d + 1)) >> 1;
   let r = 0;
   while (r < n) {
     const s = load<i32>(slot + (<usize>r << 2));
+    if (<u32>s >= <u32>cap) return r;
     const ao = ainv + (<usize>(s * t) << 2);
     const to = theta + (<usize>(s * d) << 2);
     const x0 = x + (<usize>(r * d) << 2);
@@ -244,12 +286,14 @@ export function scoreUCB32(
     store<f32>(o4, mean + alpha * Mathf.sqrt(max(quad, <f32>0)));
     r++;
   }
+  return n;
 }
 
-export function scoreGreedy32(theta: usize, x: usize, slot: usize, out: usize, n: i32, d: i32): void {
+export function scoreGreedy32(theta: usize, x: usize, slot: usize, out: usize, n: i32, d: i32, cap: i32): i32 {
   const quads = d & ~3;
   for (let r = 0; r < n; r++) {
     const s = load<i32>(slot + (<usize>r << 2));
+    if (<u32>s >= <u32>cap) return r;
     const to = theta + (<usize>(s * d) << 2);
     const xo = x + (<usize>(r * d) << 2);
     let acc = f32x4.splat(0);
@@ -261,6 +305,7 @@ export function scoreGreedy32(theta: usize, x: usize, slot: usize, out: usize, n
     for (let i = quads; i < d; i++) sum += load<f32>(to + (<usize>i << 2)) * load<f32>(xo + (<usize>i << 2));
     store<f32>(out + (<usize>r << 2), sum);
   }
+  return n;
 }
 
 /** Sherman–Morrison over float32 storage, arithmetic in f64; `u` is d f64 of scratch. */
