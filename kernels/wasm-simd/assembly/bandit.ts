@@ -6,7 +6,6 @@ import {
   greedyRun12,
   greedyRun5,
   greedyRun7,
-  ucbBlock12,
   ucbBlock32_12,
   ucbBlock32_5,
   ucbBlock32_7,
@@ -20,7 +19,8 @@ export function heapBase(): usize {
 }
 
 // Candidate rows of one user are scored four (or two) at a time, one per f64x2 lane: each A⁻¹ entry
-// is loaded and splatted once for four rows. `xs` is scratch for the lane-interleaved rows.
+// is loaded and splatted once for four rows. `xs` is scratch for the lane-interleaved rows. d = 5, 7
+// use unrolled blocks; other widths (12 too, see gen-unrolled.mjs) the loop below.
 export function scoreUCB(
   ainv: usize,
   theta: usize,
@@ -51,11 +51,6 @@ export function scoreUCB(
     ) {
       const x0 = x + (<usize>(r * d) << 3);
       const o4 = out + (<usize>r << 3);
-      if (d == 12) {
-        ucbBlock12(ao, to, x0, o4, alpha);
-        r += 4;
-        continue;
-      }
       if (d == 7) {
         ucbBlock7(ao, to, x0, o4, alpha);
         r += 4;
