@@ -12,6 +12,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { BanditBackend } from '../kernels/backend.js';
 import { BACKEND_NAMES, loadBackendByName } from '../kernels/registry.js';
+import { compileBanditModule, instantiate } from '../kernels/wasm-simd/instance.js';
+import { ensureBytes } from '../kernels/wasm-simd/wasm-memory.js';
 import { renderChart } from './chart.js';
 
 const K = 20;
@@ -228,6 +230,8 @@ async function main(): Promise<void> {
   process.stdout.write(`${table}\n`);
   const goals = goalLines(rows, goalRuns);
   process.stdout.write(`\n${goals.join('\n')}\n`);
+  const roof = await roofline(rows);
+  process.stdout.write(`\n${roof.lines.join('\n')}\n`);
   for (const u of unavailable) process.stdout.write(`not available here: ${u.backend} (${u.reason})\n`);
 
   const host = process.env.BENCH_HOST ?? hostname();
@@ -245,12 +249,11 @@ async function main(): Promise<void> {
   mkdirSync(`${root}bench/results`, { recursive: true });
   writeFileSync(
     `${root}bench/results/kernels-${host}.json`,
-    `${JSON.stringify({ meta, unavailable, rows, goals: { lines: goals, linucb_runs: goalRuns } }, null, 2)}\n`,
+    `${JSON.stringify({ meta, unavailable, rows, goals: { lines: goals, linucb_runs: goalRuns }, roofline: roof }, null, 2)}\n`,
   );
   writeFileSync(`${root}bench/results/kernels-${host}.svg`, await renderChart(rows));
   process.stderr.write(`wrote bench/results/kernels-${host}.json and .svg\n`);
 }
-
 
 /** The issue-16 goals, said from this run's rows: met or not, with the ratios. */
 function goalLines(rows: Row[], runs: GoalRun[]): string[] {
@@ -304,6 +307,72 @@ async function linucbGoalRuns(numpy: Numpy, backends: BanditBackend[]): Promise<
     runs.push({ numpy: (GOAL_U * K) / np, wasm: (GOAL_U * K) / w });
   }
   return runs;
+}
+
+/**
+ * The roofline for the float64 scoring kernels, measured here with the wasm engine itself: read
+ * bandwidth (streamRead over 256 MiB, one thread) and f64x2 multiply+add peak (peakMulAdd, one
+ * thread, no FMA in wasm SIMD without relaxed-simd), against the bytes and flops each score needs.
+ * A kernel cannot beat min(peak / flops, bandwidth / bytes) per thread.
+ */
+async function roofline(rows: Row[]) {
+  const w = instantiate(await compileBanditModule());
+  const bytes = 256 * 2 ** 20;
+  const p = Math.ceil(w.heapBase() / 64) * 64;
+  ensureBytes(w.memory, p + bytes);
+  new Float64Array(w.memory.buffer, p, bytes / 8).fill(1);
+  const best = (fn: () => void) => {
+    let b = Infinity;
+    for (let i = 0; i < 7; i++) {
+      const t0 = process.hrtime.bigint();
+      fn();
+      b = Math.min(b, Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+    return b;
+  };
+  // V8 runs a wasm function on its baseline compiler (Liftoff) until its tier-up budget is spent,
+  // and switches to optimized code only on a later call: warm both probes up with small calls first.
+  for (let i = 0; i < 400; i++) {
+    w.streamRead(p, 1 << 16);
+    w.peakMulAdd(2000, 0.999999, 1e-7);
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  const bandwidth = bytes / best(() => w.streamRead(p, bytes));
+  const iters = 4_000_000;
+  const peak = (iters * 48) / best(() => w.peakMulAdd(iters, 0.999999, 1e-7));
+  const largest = Math.max(...rows.map((r) => r.U));
+  const lines = [
+    `roofline (one thread, measured now): read bandwidth ${(bandwidth / 1e9).toFixed(1)} GB/s, f64 mul+add peak ${(peak / 1e9).toFixed(1)} GFLOP/s`,
+    '| kernel | d | bytes/score | flops/score | bound/thread (scores/s) | wasm-simd at U=' +
+      `${largest} | numpy at U=${largest} |`,
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  const shapes: Record<string, unknown>[] = [];
+  for (const d of DS) {
+    // Per score: the row (8d), its slot (4), the score written (8) and copied out (16); LinUCB adds
+    // its user's packed A⁻¹ and θ, once per K rows. Flops: 2d for θᵀx; d(d+1) for the quadratic form
+    // on packed A⁻¹ (a multiply and an add per entry) and about 3d more for the diagonal and doubling.
+    const row = 8 * d + 4 + 8 + 16;
+    const kinds = [
+      { kernel: 'greedy', bytes: row, flops: 2 * d, key: 'greedy_per_s' as const },
+      {
+        kernel: 'LinUCB',
+        bytes: row + (8 * ((d * (d + 1)) / 2) + 8 * d) / K,
+        flops: 2 * d + d * (d + 1) + 3 * d,
+        key: 'ucb_per_s' as const,
+      },
+    ];
+    for (const k of kinds) {
+      const bound = Math.min(peak / k.flops, bandwidth / k.bytes);
+      const wasm = rows.find((r) => r.backend === 'wasm-simd' && r.d === d && r.U === largest);
+      const np = rows.find((r) => r.backend === 'numpy' && r.d === d && r.U === largest);
+      lines.push(
+        `| ${k.kernel} | ${d} | ${k.bytes.toFixed(0)} | ${k.flops} | ${si(bound)} (${bound === peak / k.flops ? 'compute' : 'memory'}) | ${wasm ? si(wasm[k.key]) : '–'} | ${np ? si(np[k.key]) : '–'} |`,
+      );
+      shapes.push({ ...k, d, bound_per_thread: bound, wasm: wasm?.[k.key], numpy: np?.[k.key] });
+    }
+  }
+  return { bandwidth_bytes_per_s: bandwidth, peak_flops: peak, shapes, lines };
 }
 
 await main();

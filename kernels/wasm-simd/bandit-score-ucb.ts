@@ -13,6 +13,27 @@ export const banditScoreUCBConfig: KernelConfig<
   backendName: 'wasm-simd',
   kernelFunc: ({ wasm, layout, io, n, alpha }) =>
     layout.elem === 8
-      ? wasm.scoreUCB(layout.ainv, layout.theta, io.x, io.slot, io.out, n, layout.d, alpha, layout.scratch, layout.capacity)
-      : wasm.scoreUCB32(layout.ainv, layout.theta, io.x, io.slot, io.out, n, layout.d, alpha, layout.capacity),
+      ? wasm.scoreUCB(
+          layout.ainv,
+          layout.theta,
+          io.x,
+          io.slot,
+          io.out,
+          n,
+          layout.d,
+          alpha,
+          layout.scratch,
+          layout.capacity,
+        )
+      : wasm.scoreUCB32(
+          layout.ainv,
+          layout.theta,
+          io.x,
+          io.slot,
+          io.out,
+          n,
+          layout.d,
+          alpha,
+          layout.capacity,
+        ),
 };

@@ -87,14 +87,19 @@ function treeSum(terms) {
 function greedyRun(d) {
   const L = [];
   const m = d >> 1;
-  L.push(`/** Scores \`pairs\` pairs of rows (x, 2·${d} f64 each) against θ at to; two f64 per pair to out. */`);
+  L.push(
+    `/** Scores \`pairs\` pairs of rows (x, 2·${d} f64 each) against θ at to; two f64 per pair to out. */`,
+  );
   L.push(`export function greedyRun${d}(to: usize, x: usize, out: usize, pairs: i32): void {`);
   // Even d: the second half of the pattern is the first again.
   const tn = d % 2 === 0 ? m : d;
   for (let i = 0; i < tn; i++) {
     const a = (2 * i) % d;
     if (a + 1 < d) L.push(`  const t${i} = v128.load(to, ${a * 8});`);
-    else L.push(`  const t${i} = f64x2.replace_lane(f64x2.splat(load<f64>(to, ${a * 8})), 1, load<f64>(to, 0));`);
+    else
+      L.push(
+        `  const t${i} = f64x2.replace_lane(f64x2.splat(load<f64>(to, ${a * 8})), 1, load<f64>(to, 0));`,
+      );
   }
   L.push('  for (let k = 0; k < pairs; k++) {');
   for (let i = 0; i < d; i++) L.push(`    const v${i} = f64x2.mul(v128.load(x, ${i * 16}), t${i % tn});`);

@@ -17,6 +17,9 @@ const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAs
 export interface BanditExports {
   readonly memory: WasmMemory;
   heapBase(): number;
+  /** Roofline probes (bench/kernels.ts): sum of `bytes` from p; `iters` rounds of 48 flops. */
+  streamRead(p: number, bytes: number): number;
+  peakMulAdd(iters: number, m: number, k: number): number;
   scoreUCB(
     ainv: number,
     theta: number,
@@ -42,7 +45,15 @@ export interface BanditExports {
     alpha: number,
     cap: number,
   ): number;
-  scoreGreedy32(theta: number, x: number, slot: number, out: number, n: number, d: number, cap: number): number;
+  scoreGreedy32(
+    theta: number,
+    x: number,
+    slot: number,
+    out: number,
+    n: number,
+    d: number,
+    cap: number,
+  ): number;
   update32(
     ainv: number,
     b: number,

@@ -361,3 +361,59 @@ export function update32(
     }
   }
 }
+
+// ---- roofline probes for bench/kernels.ts: what this engine can do on this machine ----
+
+/** Sums `bytes` (a multiple of 64) from p as f64x2: the read bandwidth a streaming kernel can reach. */
+export function streamRead(p: usize, bytes: usize): f64 {
+  let a = f64x2.splat(0);
+  let b = f64x2.splat(0);
+  let c = f64x2.splat(0);
+  let e = f64x2.splat(0);
+  const end = p + bytes;
+  for (let q = p; q < end; q += 64) {
+    a = f64x2.add(a, v128.load(q));
+    b = f64x2.add(b, v128.load(q, 16));
+    c = f64x2.add(c, v128.load(q, 32));
+    e = f64x2.add(e, v128.load(q, 48));
+  }
+  const s = f64x2.add(f64x2.add(a, b), f64x2.add(c, e));
+  return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+}
+
+/** `iters` × 12 independent f64x2 multiply-then-add steps (48 flops each round): the f64 peak without FMA. */
+export function peakMulAdd(iters: i32, m: f64, k: f64): f64 {
+  const vm = f64x2.splat(m);
+  const vk = f64x2.splat(k);
+  let a0 = f64x2.splat(1);
+  let a1 = f64x2.splat(2);
+  let a2 = f64x2.splat(3);
+  let a3 = f64x2.splat(4);
+  let a4 = f64x2.splat(5);
+  let a5 = f64x2.splat(6);
+  let a6 = f64x2.splat(7);
+  let a7 = f64x2.splat(8);
+  let a8 = f64x2.splat(9);
+  let a9 = f64x2.splat(10);
+  let a10 = f64x2.splat(11);
+  let a11 = f64x2.splat(12);
+  for (let i = 0; i < iters; i++) {
+    a0 = f64x2.add(f64x2.mul(a0, vm), vk);
+    a1 = f64x2.add(f64x2.mul(a1, vm), vk);
+    a2 = f64x2.add(f64x2.mul(a2, vm), vk);
+    a3 = f64x2.add(f64x2.mul(a3, vm), vk);
+    a4 = f64x2.add(f64x2.mul(a4, vm), vk);
+    a5 = f64x2.add(f64x2.mul(a5, vm), vk);
+    a6 = f64x2.add(f64x2.mul(a6, vm), vk);
+    a7 = f64x2.add(f64x2.mul(a7, vm), vk);
+    a8 = f64x2.add(f64x2.mul(a8, vm), vk);
+    a9 = f64x2.add(f64x2.mul(a9, vm), vk);
+    a10 = f64x2.add(f64x2.mul(a10, vm), vk);
+    a11 = f64x2.add(f64x2.mul(a11, vm), vk);
+  }
+  const s = f64x2.add(
+    f64x2.add(f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3)), f64x2.add(f64x2.add(a4, a5), f64x2.add(a6, a7))),
+    f64x2.add(f64x2.add(a8, a9), f64x2.add(a10, a11)),
+  );
+  return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+}
