@@ -119,7 +119,10 @@ describe('wasm-simd slot checks and widths without unrolled kernels', () => {
     // Runs of 1..7 rows: odd and even, so pairs and a left-over row both occur.
     const slots = Int32Array.from([0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 0, 0]);
     const x = Float64Array.from({ length: slots.length * d }, rnd);
-    const want = Float64Array.from(slots, (s, r) => scoreGreedy(posts[s]!, x.subarray(r * d, (r + 1) * d), 1)[0]!);
+    const want = Float64Array.from(
+      slots,
+      (s, r) => scoreGreedy(posts[s]!, x.subarray(r * d, (r + 1) * d), 1)[0]!,
+    );
     expect(maxRelError(await slab.scoreGreedy(x, slots), want)).toBeLessThanOrEqual(1e-9);
     slab.dispose();
   });
