@@ -12,7 +12,7 @@
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 pack=$repo/.gpu
-OUT=${OUT:-$repo/.gpu-out}
+OUT=${OUT:-$pack/out}
 work=${GPU_BENCH_WORK:-/tmp/gpu-bench}
 allow=${GPU_BENCH_ALLOW_SOFTWARE:-0}
 mkdir -p "$OUT" "$work"
