@@ -125,7 +125,8 @@ export class JsonBoundsScanner {
     return null;
   }
 
+  /** The first levels only: enough to say where, without echoing a hostile body's whole depth. */
   private path(): (string | number)[] {
-    return this.stack.map((f) => (f.array ? Math.max(0, f.items - 1) : f.key));
+    return this.stack.slice(0, 8).map((f) => (f.array ? Math.max(0, f.items - 1) : f.key));
   }
 }
