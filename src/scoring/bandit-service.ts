@@ -213,11 +213,7 @@ export class BanditService {
     return rewardResponse(req.user_id, d.policies[at]!, outcomes[at]!);
   }
 
-  private async rewardByValue(
-    spec: PolicySpec,
-    req: RewardByValue,
-    ts: string,
-  ): Promise<RewardResponse> {
+  private async rewardByValue(spec: PolicySpec, req: RewardByValue, ts: string): Promise<RewardResponse> {
     const candidate = req.candidate;
     if (spec.needsProfile && req.profile_features === undefined) {
       throw ValidationError.at(['body', 'profile_features'], 'Field required', 'missing');

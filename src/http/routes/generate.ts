@@ -27,6 +27,7 @@ export const generateRoutes: FastifyPluginAsync<GenerateRoutesOptions> = async (
     {
       schema: {
         tags: ['generate'],
+        operationId: 'generateTips',
         summary: 'Tip candidates written by the LLM behind the LiteLLM gateway',
         body: GenerateRequest,
         response: {

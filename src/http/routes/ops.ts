@@ -8,6 +8,7 @@ export const opsRoutes: FastifyPluginAsync<{ metrics: ServiceMetrics }> = async 
     {
       schema: {
         tags: ['ops'],
+        operationId: 'getMetrics',
         summary: 'Prometheus metrics: request latency per route, kernel batches, backend, consumers',
         produces: ['text/plain'],
       },

@@ -19,6 +19,13 @@ const errors = {
   503: ErrorBody,
 };
 
+/** `egreedy_v2` → `EgreedyV2`, for operationIds (`scoreEgreedyV2`). */
+const pascal = (name: string) =>
+  name
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+
 export interface ScoringRoutesOptions {
   readonly bandit: BanditService;
   /** The same use cases on the batch path's scorer. */
@@ -44,6 +51,7 @@ export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
       onRequest: admitScore,
       schema: {
         tags: ['batch'],
+        operationId: 'scoreBatch',
         summary: 'Score up to 10,000 requests with one policy; results in order, per-item errors',
         body: ScoreBatchRequest,
         response: { 200: ScoreBatchResponse, ...errors },
@@ -65,6 +73,7 @@ export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
         onRequest: admitScore,
         schema: {
           tags,
+          operationId: `score${pascal(spec.name)}`,
           summary: `Rank candidates with ${spec.name} (d=${spec.d})`,
           body: spec.needsProfile ? ScoreRequestWithProfile : ScoreRequest,
           response: { 200: ScoreResponse, ...errors },
@@ -78,6 +87,7 @@ export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
         onRequest: admitReward,
         schema: {
           tags,
+          operationId: `reward${pascal(spec.name)}`,
           summary: `Learn from a reward (${spec.name}); answers once the update is durable`,
           body: RewardRequest,
           response: { 200: RewardResponse, ...errors },
@@ -90,6 +100,7 @@ export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
       {
         schema: {
           tags,
+          operationId: `getStats${pascal(spec.name)}`,
           summary: `A user's ${spec.name} state`,
           params: UserIdParams,
           response: { 200: StatsResponse, 422: ErrorBody },

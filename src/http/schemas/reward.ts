@@ -25,7 +25,9 @@ export const RewardByValue = z
     now: Timestamp.optional().meta({ description: 'Default: the server clock' }),
     timezone: Timezone.optional(),
     profile_features: ProfileFeatures.optional().meta({ description: 'Required on /reward/egreedy/v2' }),
-    event_id: EventId.optional().meta({ description: 'Makes the reward idempotent per (event_id, candidate id)' }),
+    event_id: EventId.optional().meta({
+      description: 'Makes the reward idempotent per (event_id, candidate id)',
+    }),
   })
   .meta({
     id: 'RewardByValue',
@@ -39,7 +41,7 @@ export type RewardByValue = z.infer<typeof RewardByValue>;
  * form, so exactly one form matches (the document's `oneOf`). A failing body is reported with the form
  * it came closest to (zod-validator.ts).
  */
-export const RewardRequest = z.union([RewardByEvent, RewardByValue]).meta({
+export const RewardRequest = z.xor([RewardByEvent, RewardByValue]).meta({
   id: 'RewardRequest',
   example: {
     user_id: 'u1',
