@@ -42,8 +42,28 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9;
 }
 
+/**
+ * Where the items of an array that is a value of the top-level object lie in the text (char offsets):
+ * a large body's big array (/score/batch's `requests`) can then be parsed item by item, with turns of
+ * the event loop in between, instead of in one long JSON.parse.
+ */
+export interface TopLevelArray {
+  /** The key whose value the array is (cut at 64 characters). */
+  readonly key: string;
+  /** Offset of `[`. */
+  readonly open: number;
+  /** Offsets of the commas between items. */
+  readonly commas: number[];
+  /** Offset of `]`; -1 until seen. */
+  close: number;
+}
+
 export class JsonBoundsScanner {
   private readonly stack: Frame[] = [];
+  /** Chars scanned before the current piece. */
+  private offset = 0;
+  /** Arrays opened directly in the top-level object, in order. */
+  readonly topLevelArrays: TopLevelArray[] = [];
   private inString = false;
   private escaped = false;
   /** The string being read is an object key (only keys are kept, for the report). */
@@ -59,6 +79,12 @@ export class JsonBoundsScanner {
 
   /** Scans the next piece of text; returns the first broken bound, or null. */
   feed(text: string): JsonBoundsProblem | null {
+    const problem = this.scan(text);
+    this.offset += text.length;
+    return problem;
+  }
+
+  private scan(text: string): JsonBoundsProblem | null {
     const stack = this.stack;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
@@ -97,16 +123,26 @@ export class JsonBoundsScanner {
               path: this.path(),
             };
           }
+          if (c === OPEN_ARRAY && stack.length === 1 && !stack[0]!.array) {
+            this.topLevelArrays.push({ key: stack[0]!.key, open: this.offset + i, commas: [], close: -1 });
+          }
           stack.push({ array: c === OPEN_ARRAY, items: 0, key: '' });
           this.expectKey = c === OPEN_OBJECT;
           break;
         case CLOSE_ARRAY:
         case CLOSE_OBJECT:
+          if (c === CLOSE_ARRAY && stack.length === 2 && !stack[0]!.array) {
+            const last = this.topLevelArrays[this.topLevelArrays.length - 1];
+            if (last) last.close = this.offset + i;
+          }
           stack.pop();
           this.expectKey = false;
           break;
         case COMMA:
           if (top?.array) {
+            if (stack.length === 2 && !stack[0]!.array) {
+              this.topLevelArrays[this.topLevelArrays.length - 1]?.commas.push(this.offset + i);
+            }
             top.items += 1;
             if (top.items > this.maxItems) {
               return {

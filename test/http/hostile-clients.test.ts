@@ -300,3 +300,58 @@ describe('traceparent (W3C Trace Context)', () => {
     expect(traceIdOf(`00-${T}-${P}-01-extra`)).toBeUndefined();
   });
 });
+
+describe('a /score/batch body over 1 MiB (parsed item by item)', () => {
+  const item = (i: number) => ({ ...scoreBody(`b${i % 7}`), candidates: CANDIDATES });
+  const big = (n: number) => Array.from({ length: n }, (_, i) => item(i));
+
+  it('gives the same results, in order, as the same items parsed at once', async () => {
+    const { app } = await testApp({ EGREEDY_EPSILON: '0' });
+    const requests: unknown[] = big(4000);
+    requests[5] = { user_id: 'bad/id', candidates: CANDIDATES };
+    const payload = JSON.stringify({ policy: 'egreedy_v1', requests });
+    expect(payload.length).toBeGreaterThan(1024 * 1024);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/score/batch',
+      headers: { 'content-type': 'application/json' },
+      payload,
+    });
+    expect(res.statusCode).toBe(200);
+    const { results } = res.json();
+    expect(results).toHaveLength(4000);
+    expect(results[5].detail[0].loc).toEqual(['body', 'requests', 5, 'user_id']);
+    expect(results[6].user_id).toBe('b6');
+    expect(results[3999].user_id).toBe(`b${3999 % 7}`);
+    // A small batch of the same items ranks them the same way.
+    const small = await app.inject({
+      method: 'POST',
+      url: '/score/batch',
+      payload: { policy: 'egreedy_v1', requests: [item(6)] },
+    });
+    expect(small.json().results[0].ranked.map((r: { id: string }) => r.id)).toEqual(
+      results[6].ranked.map((r: { id: string }) => r.id),
+    );
+  });
+
+  it('refuses what a single parse refuses: a broken item, __proto__ keys; a repeated key keeps JSON semantics', async () => {
+    const { app } = await testApp();
+    const send = (payload: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/score/batch',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+    const items = JSON.stringify(big(4000)).slice(1, -1);
+    const broken = await send(`{"policy":"egreedy_v1","requests":[${items},]}`);
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json().error).toBe('bad_request');
+    const poisoned = await send(`{"policy":"egreedy_v1","requests":[${items},{"__proto__":{"x":1}}]}`);
+    expect(poisoned.statusCode).toBe(400);
+    // The last "requests" wins, as in JSON.parse: here it is empty, so the batch is refused as empty.
+    const repeated = await send(`{"policy":"egreedy_v1","requests":[${items}],"requests":[]}`);
+    expect(repeated.statusCode).toBe(422);
+    expect(repeated.json().detail[0].loc).toEqual(['body', 'requests']);
+  });
+});

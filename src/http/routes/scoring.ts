@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ALL_POLICIES, POLICIES } from '../../policies/policy-spec.js';
 import type { BanditService } from '../../scoring/bandit-service.js';
@@ -9,6 +9,7 @@ import { StatsResponse } from '../schemas/inspect.js';
 import { RewardRequest, RewardResponse } from '../schemas/reward.js';
 import { ScoreRequest, ScoreRequestWithProfile, ScoreResponse } from '../schemas/score.js';
 import { ScoreBatchRequest, ScoreBatchResponse } from '../schemas/score-batch.js';
+import { stringifyInSlices } from '../sliced-json.js';
 
 const errors = {
   400: ErrorBody,
@@ -57,13 +58,18 @@ export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
         response: { 200: ScoreBatchResponse, ...errors },
       },
     },
-    async (request) => ({
-      results: await scoreBatch(batchBandit, POLICIES[request.body.policy], request.body.requests, (i) => [
-        'body',
-        'requests',
-        i,
-      ]),
-    }),
+    async (request, reply) => {
+      const results = await scoreBatch(
+        batchBandit,
+        POLICIES[request.body.policy],
+        request.body.requests,
+        (i) => ['body', 'requests', i],
+      );
+      // Serialized in slices (a string is sent as it is): the answer can be tens of MiB. The typed reply
+      // only knows the object form of this body.
+      const body = await stringifyInSlices('results', results);
+      return (reply as FastifyReply).type('application/json; charset=utf-8').send(body);
+    },
   );
   for (const spec of ALL_POLICIES) {
     const tags = [spec.name];
