@@ -8,9 +8,11 @@ import { natsConnectSettings } from './config/nats-connect-settings.js';
 import { AppError } from './errors/app-errors.js';
 import { type DecisionLogSink, FileDecisionLog, fanOut } from './evaluation/decision-log.js';
 import { GatewayClient, TipGenerator } from './generate/mod.js';
+import { answerClientError } from './http/client-errors.js';
 import { ConcurrencyLimiter } from './http/concurrency-limiter.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { apiDocs } from './http/plugins/api-docs.js';
+import { boundedJson } from './http/plugins/bounded-json.js';
 import { gracefulClose } from './http/plugins/graceful-close.js';
 import { requestContext } from './http/plugins/request-context.js';
 import { requestMetrics } from './http/plugins/request-metrics.js';
@@ -70,6 +72,8 @@ declare module 'fastify' {
 }
 
 const SERVICE_VERSION = '0.1.0';
+/** Room for the contract's 128-character user ids (Fastify's default, 100, cut them off with a 400). */
+const MAX_PATH_PARAM_LENGTH = 512;
 
 async function openJournal(config: Config, clock: () => number, log: Logger): Promise<DecisionJournal> {
   const journal = new DecisionJournal({
@@ -240,8 +244,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       return child;
     },
     return503OnClosing: true,
-    // A URL the router cannot decode (`/stats/%`) gets the contract's error body too, not fastify's own.
-    frameworkErrors: handleError,
+    // user_id is up to 128 characters (CONTRACT §1); a longer one must reach the schema and get its 422.
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // A URL the router cannot decode (`/stats/%`) gets the contract's error body too, not fastify's own,
+    // and is timed like any request (Fastify runs no hooks on this path).
+    frameworkErrors: (err, request, reply) => {
+      reply.raw.once('finish', () =>
+        metrics.observeRequest(request.method, 'unmatched', reply.statusCode, reply.elapsedTime / 1000),
+      );
+      handleError(err, request, reply);
+    },
+    // Errors Node raises before there is a request (431 headers too large, 400 malformed, 408 timeout).
+    clientErrorHandler: (err, socket) => answerClientError(err, socket, log, metrics),
   });
   app.decorate('bandit', bandit);
   app.decorate('batchBandit', batchBandit);
@@ -250,6 +264,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // The contract speaks JSON only; Fastify's built-in text/plain parser would turn a wrong media type
   // into a confusing 422.
   app.removeContentTypeParser('text/plain');
+  // Bodies are measured (size, depth, array lengths) as they arrive, before anything recursive reads them.
+  await app.register(boundedJson);
   app.setValidatorCompiler(zodValidatorCompiler);
   // Responses are built by our own typed code; validating them again would only cost time.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -289,6 +305,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   await app.register(generateRoutes, {
     tips: new TipGenerator({ gateway, defaultPromptVersion: config.DEFAULT_PROMPT_VERSION, log }),
+    maxInflight: config.GENERATE_MAX_INFLIGHT,
+    retryAfterS: config.RETRY_AFTER_S,
   });
   await app.register(agentRoutes, { agents: overrides.agents ?? new AgentRegistry(builtInAgents()), clock });
   await app.register(healthRoutes, {

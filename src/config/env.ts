@@ -119,6 +119,7 @@ export const EnvSchema = z.object({
   LITELLM_MASTER_KEY: z.string().default('sk-oo-dev'),
   LITELLM_MODEL: z.string().min(1).default('tip-generator'),
   GENERATE_TIMEOUT_MS: int(10_000, 1),
+  GENERATE_MAX_INFLIGHT: int(16, 1, 10_000),
   DEFAULT_PROMPT_VERSION: z.enum(PROMPT_VERSIONS).default('v1'),
 
   NATS_URL: z.string().default(''),
@@ -197,6 +198,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const natsProblems = natsAuthProblems(config);
   if (natsProblems.length > 0) throw new ConfigError(natsProblems);
+  // CONTRACT §4: /reset must not be open to anyone in production (the development default stays open).
+  if (config.ENV === 'production' && config.ADMIN_TOKEN === '') {
+    throw new ConfigError([
+      { variable: 'ADMIN_TOKEN', message: 'ENV=production needs ADMIN_TOKEN (it guards POST /reset)' },
+    ]);
+  }
   if (config.SHADOW_POLICIES.includes(config.ACTIVE_POLICY)) {
     config.SHADOW_POLICIES = config.SHADOW_POLICIES.filter((p) => p !== config.ACTIVE_POLICY);
   }

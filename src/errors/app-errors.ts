@@ -14,7 +14,9 @@ export type ErrorCode =
   | 'upstream_error'
   | 'upstream_timeout'
   | 'store_unavailable'
-  | 'unsupported_media_type';
+  | 'unsupported_media_type'
+  | 'request_timeout'
+  | 'headers_too_large';
 
 export interface ValidationIssue {
   loc: (string | number)[];

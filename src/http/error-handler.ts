@@ -16,6 +16,8 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   upstream_timeout: 504,
   store_unavailable: 503,
   unsupported_media_type: 415,
+  request_timeout: 408,
+  headers_too_large: 431,
 };
 
 export interface ErrorBody {

@@ -49,6 +49,12 @@ function liveKindOf(method: string, route: string): LiveKind | null {
   return null;
 }
 
+const TOTAL_SUFFIXED_GAUGES = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 const SECONDS_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
 
@@ -67,6 +73,7 @@ export class ServiceMetrics implements KernelMetrics, ConsumerMetrics, Admission
   private readonly backendInfo: Gauge<'backend' | 'precision'>;
   private readonly consumerMessages: Counter<'consumer' | 'outcome'>;
   private readonly rejected: Counter<'pool'>;
+  private readonly clientErrors: Counter<'status_code'>;
   private readonly caches = new Map<string, () => number>();
   private readonly consumerSources: {
     read: () => Record<string, { processed: number; errors: number }>;
@@ -160,8 +167,24 @@ export class ServiceMetrics implements KernelMetrics, ConsumerMetrics, Admission
         for (const [cache, size] of caches) this.set({ cache }, size());
       },
     });
+    this.clientErrors = new Counter({
+      name: 'bandit_http_client_errors_total',
+      help: 'Connections answered by Node before a request existed (431 headers too large, 400 malformed, 408 timeout)',
+      labelNames: ['status_code'],
+      registers,
+    });
     this.registerNatsMetrics(registers);
-    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (opts.processMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges named `_total` break the exposition rules (`promtool check metrics`: the suffix is for
+      // counters). Their per-type twins (`nodejs_active_handles{type}`, …) stay; a sum gives the total.
+      for (const name of TOTAL_SUFFIXED_GAUGES) this.registry.removeSingleMetric(name);
+    }
+  }
+
+  /** A connection-level error answered before any route (no method, no route, no timing). */
+  clientError(statusCode: number): void {
+    this.clientErrors.inc({ status_code: String(statusCode) });
   }
 
   /**

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { uuidv7 } from 'uuidv7';
 import { rankOneUpdate } from '../../kernels/reference/mod.js';
-import { StoreUnavailableError } from '../errors/app-errors.js';
+import { StoreUnavailableError, ValidationError } from '../errors/app-errors.js';
 import type { PolicyName } from '../policies/policy-names.js';
 import { foldRewards, logSeqOf, messageIdOf, snapshotOf } from './logged-states.js';
 import {
@@ -10,6 +10,7 @@ import {
   coldState,
   fromDocument,
   type PolicyState,
+  posteriorOf,
   rememberAppliedKey,
   toDocument,
 } from './policy-state.js';
@@ -29,6 +30,25 @@ export interface RewardOp {
 export interface RewardOutcome {
   readonly applied: boolean;
   readonly nUpdates: number;
+  /** The update would have left A, b or θ non-finite or A not positive definite: nothing changed. */
+  readonly refused?: boolean;
+}
+
+/** 422: the reward's vector would make the user's state unusable (CONTRACT §1: numbers stay finite). */
+export class UnusableUpdateError extends ValidationError {
+  constructor() {
+    super(
+      [
+        {
+          loc: ['body'],
+          msg: 'this reward would make the bandit state non-finite or singular; nothing was changed',
+          type: 'unusable_update',
+        },
+      ],
+      'this reward would make the bandit state non-finite or singular; nothing was changed',
+    );
+    this.name = 'UnusableUpdateError';
+  }
 }
 
 interface ResetOp {
@@ -300,7 +320,11 @@ export class PolicyStateRepository {
                 user,
                 batch.map((p) => p.op as RewardOp),
               );
-        for (const [i, p] of batch.entries()) p.resolve(outcomes[i]!);
+        for (const [i, p] of batch.entries()) {
+          const o = outcomes[i]!;
+          if (o.refused) p.reject(new UnusableUpdateError());
+          else p.resolve(o);
+        }
       } catch (err) {
         for (const p of batch) p.reject(err);
       }
@@ -587,10 +611,35 @@ function applyReward(s: PolicyState, op: RewardOp): RewardOutcome {
   if (op.idempotencyKey !== null && s.appliedSet?.has(op.idempotencyKey)) {
     return { applied: false, nUpdates: s.nUpdates };
   }
+  // d ≤ 12: keeping the previous A and b to put back costs less than a microsecond.
+  const a = s.a.slice();
+  const b = s.b.slice();
   rankOneUpdate(s.a, s.b, op.x, op.reward, s.d);
+  if (!stillUsable(s)) {
+    s.a.set(a);
+    s.b.set(b);
+    return { applied: false, nUpdates: s.nUpdates, refused: true };
+  }
   s.nUpdates += 1;
   s.totalReward += op.reward;
   s.lastUpdateTs = op.ts;
   if (op.idempotencyKey !== null) rememberAppliedKey(s, op.idempotencyKey);
   return { applied: true, nUpdates: s.nUpdates };
+}
+
+/**
+ * A state every later request can use: A, b finite, A positive definite (Cholesky succeeds) and θ
+ * finite. A reward that would break this is refused, so no state that cannot be factorized is saved.
+ */
+export function stillUsable(s: PolicyState): boolean {
+  for (const v of s.a) if (!Number.isFinite(v)) return false;
+  for (const v of s.b) if (!Number.isFinite(v)) return false;
+  try {
+    const { theta, ainv } = posteriorOf(s);
+    for (const v of theta) if (!Number.isFinite(v)) return false;
+    for (const v of ainv) if (!Number.isFinite(v)) return false;
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -12,6 +12,7 @@ export const healthRoutes: FastifyPluginAsync<{ health: () => Promise<HealthResp
     {
       schema: {
         tags: ['ops'],
+        operationId: 'getHealth',
         summary: 'Liveness, consumers, scorer and state backend',
         response: { 200: HealthSchema },
       },

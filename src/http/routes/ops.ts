@@ -17,6 +17,7 @@ export const opsRoutes: FastifyPluginAsync<OpsRoutesOptions> = async (root, { me
     {
       schema: {
         tags: ['ops'],
+        operationId: 'getMetrics',
         summary: 'Prometheus metrics: request latency per route, kernel batches, backend, consumers',
         produces: ['text/plain'],
       },

@@ -35,6 +35,7 @@ export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async
       ...(opts.scoreLimiter ? { onRequest: admissionHook(opts.scoreLimiter) } : {}),
       schema: {
         tags: ['evaluation'],
+        operationId: 'recommend',
         summary: 'The active policy decides; shadow policies score, learn and are logged for evaluation',
         body: ScoreRequest,
         response: {
@@ -54,6 +55,7 @@ export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async
     {
       schema: {
         tags: ['evaluation'],
+        operationId: 'getEvaluation',
         summary: 'IPS, SNIPS and DR estimates of the logging policy and each shadow over the decision log',
         querystring: EvaluationQuery,
         response: { 200: EvaluationResponse, 422: ErrorBody },
