@@ -64,6 +64,15 @@ function finishOperation(op: Json): void {
   for (const status of wanted) {
     responses[status] ??= { description: '', content: { 'application/json': { schema: ERROR_REF } } };
   }
+  // A route's own failure body (GET /ready's 503 `{ ready: false, reasons }`) can still meet the error
+  // handler's (overloaded, shutting down): the document says either may come.
+  for (const [status, response] of Object.entries(responses)) {
+    const media = (response.content as Record<string, Json> | undefined)?.['application/json'];
+    if (Number(status) >= 400 && media && media.schema !== ERROR_REF && !isErrorRef(media.schema)) {
+      media.schema = { oneOf: [media.schema, ERROR_REF] };
+      response.description ||= `${STATUS_TEXT[status] ?? 'See the contract'}; or the route's own answer`;
+    }
+  }
   for (const [status, response] of Object.entries(responses)) {
     if (!response.description || response.description === 'Default Response') {
       response.description = STATUS_TEXT[status] ?? 'See the contract';
@@ -76,6 +85,10 @@ function finishOperation(op: Json): void {
   }
   // Sorted by status, as a reader expects.
   op.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function isErrorRef(schema: unknown): boolean {
+  return (schema as Json | undefined)?.$ref === ERROR_REF.$ref;
 }
 
 function describeBatchItems(schemas: Record<string, Json>): void {

@@ -72,6 +72,7 @@ export const dashboardRoutes: FastifyPluginAsync = async (app) => {
     {
       schema: {
         tags: ['evaluation'],
+        operationId: 'getDashboard',
         summary:
           'An HTML page of /evaluation for a chosen window (estimates with intervals, per-day series, shadow agreement) and of /metrics/live',
         produces: ['text/html'],

@@ -32,6 +32,7 @@ export const readyRoutes: FastifyPluginAsync<{ notReady: () => Promise<string[]>
     {
       schema: {
         tags: ['ops'],
+        operationId: 'getReady',
         summary: 'Readiness: state store reachable; with NATS_URL, connected and both consumers running',
         response: { 200: ReadyResponse, 503: ReadyResponse },
       },

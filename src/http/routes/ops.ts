@@ -32,6 +32,7 @@ export const opsRoutes: FastifyPluginAsync<OpsRoutesOptions> = async (root, { me
     {
       schema: {
         tags: ['ops'],
+        operationId: 'getLiveMetrics',
         summary: 'Scores and rewards per second and their p99 over the last minute, and the backends in use',
         response: { 200: LiveResponse },
       },
