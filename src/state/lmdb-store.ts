@@ -158,7 +158,9 @@ export class LmdbStateStore implements StateStore, RawDocuments {
       states.transaction(() => {
         for (const k of applied.getKeys({ start: prefix, end: `${prefix}\uffff` })) void applied.remove(k);
         void states.put(docId(key), withoutKeys(value), current + 1);
-        for (const k of keys) void applied.put(appliedKeyOf(key, k), now);
+        // One millisecond apart, oldest first, so that an export lists them in the order they came in.
+        for (const [i, k] of keys.entries())
+          void applied.put(appliedKeyOf(key, k), now - (keys.length - 1 - i));
       }),
     );
   }

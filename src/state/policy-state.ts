@@ -117,7 +117,7 @@ export function toDocument(s: PolicyState): PolicyStateDocument {
 }
 
 /**
- * The applied keys a stored document carries: ours (`applied_keys`, `{event}\0{candidate}`), or those the
+ * The applied keys a stored document carries: ours (`applied_keys`, `{event}:{candidate}`), or those the
  * Python service writes (`applied`, `{event}\x1f{candidate}`), so that a drop-in STATE_DIR keeps them.
  */
 export function appliedKeysOfDocument(raw: unknown): string[] {
@@ -125,7 +125,7 @@ export function appliedKeysOfDocument(raw: unknown): string[] {
   const o = raw as { applied_keys?: unknown; applied?: unknown };
   const ours = Array.isArray(o.applied_keys) ? o.applied_keys.filter((k) => typeof k === 'string') : [];
   if (ours.length > 0 || !Array.isArray(o.applied)) return ours;
-  return o.applied.filter((k): k is string => typeof k === 'string').map((k) => k.replace('\x1f', '\u0000'));
+  return o.applied.filter((k): k is string => typeof k === 'string').map((k) => k.replace('\x1f', ':'));
 }
 
 /** Parses a stored document; returns a reason instead of a state when it is unusable for `policy`. */
