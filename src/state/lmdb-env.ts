@@ -66,6 +66,7 @@ export function openLmdbEnv(opts: LmdbEnvOptions): LmdbEnv {
     checkMetaPages(dataFile);
     probeInChild(path);
   }
+  tolerateReportedCommitFailures();
   let root: RootDatabase;
   try {
     root = open({
@@ -94,6 +95,27 @@ export function openLmdbEnv(opts: LmdbEnvOptions): LmdbEnv {
     quarantine,
     close: () => root.close(),
   };
+}
+
+const TOLERATING = Symbol.for('oo-bandit.lmdb-commit-failures');
+
+/**
+ * A failed commit (a full disk) rejects each write's promise, which the writer answers with 503, and also
+ * an internal promise of the library that nobody can hold, which would end the process as an unhandled
+ * rejection while reads could go on. Such rejections (they carry `commitError`) are logged by the library
+ * and dropped here; any other unhandled rejection is thrown again, so it ends the process as before.
+ */
+function tolerateReportedCommitFailures(): void {
+  const proc = process as unknown as Record<symbol, boolean>;
+  if (proc[TOLERATING]) return;
+  proc[TOLERATING] = true;
+  process.on('unhandledRejection', (reason) => {
+    if (reason instanceof Error && 'commitError' in reason) {
+      (reason.commitError as Promise<unknown>).catch(() => {});
+      return;
+    }
+    throw reason;
+  });
 }
 
 function checkMetaPages(file: string): void {

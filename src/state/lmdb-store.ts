@@ -215,7 +215,18 @@ export async function committed<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (err) {
-    throw new StoreUnavailableError(mapFullHint(err));
+    // The library's reason for a failed commit (ENOSPC, EIO) rides on `commitError`.
+    const cause = err instanceof Error && 'commitError' in err ? await settle(err.commitError) : err;
+    throw new StoreUnavailableError(mapFullHint(cause));
+  }
+}
+
+async function settle(p: unknown): Promise<unknown> {
+  try {
+    await p;
+    return new Error('commit failed');
+  } catch (reason) {
+    return reason;
   }
 }
 
