@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -79,7 +79,7 @@ describe.each(['lmdb', 'file'] as const)('durable per-user state, STATE_BACKEND=
     const file = JSON.parse(readFileSync(join(dir, 'u1_egreedy_v2.json'), 'utf8'));
     expect(file).toMatchObject({ schema: 1, policy: 'egreedy_v2', d: 12, lambda: 1, n_updates: 1000 });
     expect(file.A).toHaveLength(12);
-  });
+  }, 120_000);
 
   it('idempotency keys and scored events survive a graceful restart', async () => {
     const dir = tempDir();
@@ -109,6 +109,31 @@ describe.each(['lmdb', 'file'] as const)('durable per-user state, STATE_BACKEND=
 });
 
 describe('the seed layout on disk (STATE_BACKEND=file)', () => {
+  it('a torn last line in the decision journal does not swallow the decisions written after it', async () => {
+    const dir = tempDir();
+    {
+      const { app } = await testApp({ STATE_BACKEND: 'file', STATE_DIR: dir });
+      await app.inject({ method: 'POST', url: '/score/egreedy', payload: scoreBody() });
+      await app.close();
+    }
+    const [segment] = readdirSync(join(dir, 'events'));
+    appendFileSync(join(dir, 'events', segment!), '{"e":"0193-torn","t":17');
+    let eventId: string;
+    {
+      const { app } = await testApp({ STATE_BACKEND: 'file', STATE_DIR: dir });
+      eventId = (await app.inject({ method: 'POST', url: '/score/egreedy', payload: scoreBody() })).json()
+        .event_id;
+      await app.close();
+    }
+    const { app } = await testApp({ STATE_BACKEND: 'file', STATE_DIR: dir });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/reward/egreedy',
+      payload: { user_id: 'u1', reward: 1, event_id: eventId, candidate_id: 't1' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+  });
+
   it('moves an unparsable state file aside, logs an error, and starts the user cold', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'u1.json'), '{"schema": 1, "A": [[1, 2');
