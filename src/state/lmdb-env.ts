@@ -33,7 +33,7 @@ export interface LmdbEnv {
   readonly states: Database;
   /** `{doc}\0{user}\0{key}` → the epoch ms it was applied (expires with the reward window). */
   readonly applied: Database;
-  /** Event id (UUIDv7, time-ordered) → the decision, binary. */
+  /** Event id (UUIDv7, time-ordered) → the decision, binary, LZ4-compressed. */
   readonly decisions: Database;
   /** User → epoch ms of the user's last reset (decisions scored before it are forgotten). */
   readonly resets: Database;
@@ -82,7 +82,9 @@ export function openLmdbEnv(opts: LmdbEnvOptions): LmdbEnv {
   }
   const states = root.openDB({ name: 'states', useVersions: true });
   const applied = root.openDB({ name: 'applied' });
-  const decisions = root.openDB({ name: 'decisions', encoding: 'binary' });
+  // LZ4, in the write thread: feature rows are mostly small integers and repeats, and a decision of
+  // K = 20 (~1.2 KB raw, two to a 4 KB page) takes ~0.6 KB of file compressed (measured, 20k decisions).
+  const decisions = root.openDB({ name: 'decisions', encoding: 'binary', compression: { threshold: 256 } });
   const resets = root.openDB({ name: 'resets' });
   const quarantine = root.openDB({ name: 'quarantine' });
   return {
