@@ -63,7 +63,7 @@ export const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   STATE_DIR: z.string().min(1).default('/tmp/oo-bandit-state'),
   STATE_BACKEND: z.enum(['lmdb', 'file', 'nats-kv']).default('lmdb'),
-  /** STATE_BACKEND=lmdb: the map's size; 0 lets it start small and grow with the data. */
+  /** STATE_BACKEND=lmdb: the map's initial size; 0 starts small. The library grows it as data comes. */
   LMDB_MAP_SIZE_MB: int(0, 0),
   /** STATE_BACKEND=lmdb: decoded decisions kept in the heap (an LRU bounded in bytes, not count). */
   DECISION_CACHE_MB: int(16, 0),
