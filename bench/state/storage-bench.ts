@@ -306,6 +306,14 @@ async function main(): Promise<void> {
   console.log(`wrote ${file}`);
 }
 
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+    for (const d of temps) rmSync(d, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
 main()
   .catch((err: unknown) => {
     console.error(err);
