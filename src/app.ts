@@ -177,7 +177,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   metrics.watchCache('policy_states', () => states.cachedEntries);
   const journal = decisions;
   if (journal instanceof DecisionJournal) metrics.watchCache('decisions', () => journal.cached);
-  if (lmdb) metrics.watchCache('decision_bytes', () => lmdb.decisions.cachedBytes);
+  if (lmdb) {
+    metrics.watchCache('decisions', () => lmdb.decisions.cached);
+    metrics.watchCache('decision_bytes', () => lmdb.decisions.cachedBytes);
+  }
   metrics.watchCache('feature_ring_users', () => rings.users);
   const decisionLogDir = join(config.STATE_DIR, 'decisions');
   // CONTRACT §6: the NATS modules are loaded only when NATS_URL is set.

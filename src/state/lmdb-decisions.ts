@@ -30,6 +30,10 @@ export class LmdbDecisionStore implements DecisionStore {
     });
   }
 
+  get cached(): number {
+    return this.hot.size;
+  }
+
   get cachedBytes(): number {
     return this.hot.calculatedSize;
   }
