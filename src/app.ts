@@ -88,6 +88,21 @@ async function openJournal(config: Config, clock: () => number, log: Logger): Pr
   return journal;
 }
 
+/** STATE_BACKEND=lmdb (the default): states, keys and decisions in one embedded database. */
+async function openLmdb(config: Config, clock: () => number, log: Logger) {
+  const { openLmdbBackend } = await import('./state/lmdb-backend.js');
+  return openLmdbBackend({
+    dir: config.STATE_DIR,
+    fsync: config.FSYNC,
+    mapSizeMb: config.LMDB_MAP_SIZE_MB,
+    windowMs: config.REWARD_WINDOW_S * 1000,
+    decisionCacheBytes: config.DECISION_CACHE_MB * 1024 * 1024,
+    clock,
+    log,
+    importSeedFiles: true,
+  });
+}
+
 /** STATE_BACKEND=nats-kv: the NATS client is loaded only then. */
 async function openSharedState(config: Config, clock: () => number, log: Logger) {
   const { openNatsKvBackend } = await import('./state/nats-kv-backend.js');
@@ -119,9 +134,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const metrics = overrides.metrics ?? new ServiceMetrics({ processMetrics: config.METRICS_PROCESS });
 
   const shared = config.STATE_BACKEND === 'nats-kv' ? await openSharedState(config, clock, log) : null;
+  const lmdb =
+    config.STATE_BACKEND === 'lmdb' && !(overrides.store && overrides.decisions)
+      ? await openLmdb(config, clock, log)
+      : null;
   const store =
     overrides.store ??
     shared?.store ??
+    lmdb?.store ??
     new FileStateStore({ dir: config.STATE_DIR, fsync: config.FSYNC, log });
   const scorer = overrides.scorer ?? (await createScorer(config, log, config.SCORER_BACKEND, metrics));
   // /score/batch and the CLI may run on another backend (a GPU's, in float32) than the online path.
@@ -147,7 +167,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
     () => states.invalidateAll(),
   );
-  const decisions = overrides.decisions ?? shared?.decisions ?? (await openJournal(config, clock, log));
+  const decisions =
+    overrides.decisions ?? shared?.decisions ?? lmdb?.decisions ?? (await openJournal(config, clock, log));
   log.info({ backend: scorer.backend, precision: scorer.precision }, 'scoring backend selected');
   if (batchScorer !== scorer) {
     log.info(
@@ -170,6 +191,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   metrics.watchCache('policy_states', () => states.cachedEntries);
   const journal = decisions;
   if (journal instanceof DecisionJournal) metrics.watchCache('decisions', () => journal.cached);
+  if (lmdb) {
+    metrics.watchCache('decisions', () => lmdb.decisions.cached);
+    metrics.watchCache('decision_bytes', () => lmdb.decisions.cachedBytes);
+  }
   metrics.watchCache('feature_ring_users', () => rings.users);
   const decisionLogDir = join(config.STATE_DIR, 'decisions');
   // CONTRACT §6: the NATS modules are loaded only when NATS_URL is set.
@@ -357,6 +382,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await scorer.close();
     if (batchScorer !== scorer) await batchScorer.close();
     await store.close();
+    await lmdb?.close();
     await reporter.close();
   });
   return app;

@@ -62,7 +62,11 @@ export const EnvSchema = z.object({
   PORT: int(8000, 0, 65535),
   HOST: z.string().min(1).default('127.0.0.1'),
   STATE_DIR: z.string().min(1).default('/tmp/oo-bandit-state'),
-  STATE_BACKEND: z.enum(['file', 'nats-kv']).default('file'),
+  STATE_BACKEND: z.enum(['lmdb', 'file', 'nats-kv']).default('lmdb'),
+  /** STATE_BACKEND=lmdb: the map's initial size; 0 starts small. The library grows it as data comes. */
+  LMDB_MAP_SIZE_MB: int(0, 0),
+  /** STATE_BACKEND=lmdb: decoded decisions kept in the heap (an LRU bounded in bytes, not count). */
+  DECISION_CACHE_MB: int(16, 0),
   FSYNC: flag(false),
   USER_CACHE_SIZE: int(10_000, 1),
   FEATURE_BUFFER_USERS: int(10_000, 1),

@@ -341,16 +341,22 @@ export class PolicyStateRepository {
       ? given.map((op) => (op.idempotencyKey === null ? { ...op, idempotencyKey: `auto:${uuidv7()}` } : op))
       : given;
     const key: DocKey = { user, doc: policy };
+    const index = this.store.appliedKeys;
     for (let attempt = 0; ; attempt++) {
       const base = await this.entry(policy, user);
       const next = cloneState(base.state);
-      const outcomes = ops.map((op) => applyReward(next, op));
+      // Keys kept apart (lmdb): checked against the store, and committed with the state, not inside it.
+      const outcomes = index
+        ? applyWithIndex(next, ops, (k) => index.has(key, k))
+        : ops.map((op) => applyReward(next, op));
       if (!outcomes.some((o) => o.applied)) return outcomes;
       let revision: number;
       try {
         const doc = toDocument(next);
         const stored = this.store.overwritten ? { ...doc, last_ops: lastOps(ops, outcomes) } : doc;
-        revision = await this.store.save(key, stored, base.revision);
+        revision = index
+          ? await this.store.save(key, stored, base.revision, newKeys(ops, outcomes))
+          : await this.store.save(key, stored, base.revision);
       } catch (err) {
         if (!(err instanceof RevisionConflictError) || attempt >= MAX_CAS_RETRIES) throw err;
         // Another writer (a replica) got there first: re-read and re-apply, idempotency keys included.
@@ -605,6 +611,23 @@ function leadingRewards(pending: Pending[]): number {
   let n = 0;
   while (n < pending.length && pending[n]!.op.kind === 'reward') n++;
   return n;
+}
+
+function applyWithIndex(s: PolicyState, ops: RewardOp[], stored: (k: string) => boolean): RewardOutcome[] {
+  const seen = new Set<string>();
+  return ops.map((op) => {
+    const k = op.idempotencyKey;
+    if (k !== null && (seen.has(k) || s.appliedSet?.has(k) || stored(k)))
+      return { applied: false, nUpdates: s.nUpdates };
+    if (k !== null) seen.add(k);
+    return applyReward(s, { ...op, idempotencyKey: null });
+  });
+}
+
+function newKeys(ops: RewardOp[], outcomes: RewardOutcome[]): string[] {
+  return ops.flatMap((op, i) =>
+    outcomes[i]!.applied && op.idempotencyKey !== null ? [op.idempotencyKey] : [],
+  );
 }
 
 function applyReward(s: PolicyState, op: RewardOp): RewardOutcome {

@@ -65,6 +65,8 @@ describe('GET /metrics', () => {
     // The bounded caches report their sizes: one user, two policies scored.
     expect(sample(text, 'bandit_cache_entries', { cache: 'policy_states' })).toBe(2);
     expect(sample(text, 'bandit_cache_entries', { cache: 'decisions' })).toBe(3);
+    // STATE_BACKEND=lmdb bounds its hot decisions in bytes (DECISION_CACHE_MB).
+    expect(sample(text, 'bandit_cache_entries', { cache: 'decision_bytes' })).toBeGreaterThan(3 * 20 * 8);
     expect(sample(text, 'bandit_cache_entries', { cache: 'feature_ring_users' })).toBe(1);
   });
 
