@@ -1,9 +1,10 @@
 /**
- * One kernel of one backend, in the manner of tfjs-core's KernelConfig: a backend folder holds one file
- * per kernel exporting such a config, and its `mod.ts` builds its kernel table from them (no global
- * registry; the TF.js backends register theirs with TF.js's own).
+ * One kernel of a host-memory backend (js-f64, wasm-simd), in the manner of tfjs-core's KernelConfig:
+ * a backend folder holds one file per kernel exporting such a config, and its `mod.ts` builds its
+ * kernel table from them (no global registry). The TF.js backends use tfjs-core's own KernelConfig and
+ * register with TF.js's registry.
  */
-export interface KernelConfig<Name extends string, Args, Result> {
+export interface HostKernelConfig<Name extends string, Args, Result> {
   readonly kernelName: Name;
   readonly backendName: string;
   readonly kernelFunc: (args: Args) => Result;

@@ -5,19 +5,24 @@
  *
  * Shapes: S = slots (resident users of one policy), d = feature width, N = candidate rows in a batch
  * (many users × their candidates), M = rewards in a batch. `slot[n]` says whose row n is.
+ *
+ * Inputs are TF.js tensors, as tfjs-core types its own kernels' inputs: the TF.js backends receive
+ * them so. The host backends (js-f64, wasm-simd) take the same names over typed arrays and memory
+ * offsets, typed in their own kernel files.
  */
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 
 /** LinUCB: out[n] = θ[slot]ᵀx[n] + α·√(x[n]ᵀ·A⁻¹[slot]·x[n]). */
 export const BanditScoreUCB = 'BanditScoreUCB';
 export interface BanditScoreUCBInputs {
   /** [S, d, d] row-major, symmetric. */
-  ainv: unknown;
+  ainv: TensorInfo;
   /** [S, d] */
-  theta: unknown;
+  theta: TensorInfo;
   /** [N, d] */
-  x: unknown;
+  x: TensorInfo;
   /** [N] int32 */
-  slot: unknown;
+  slot: TensorInfo;
 }
 export interface BanditScoreUCBAttrs {
   alpha: number;
@@ -27,9 +32,9 @@ export interface BanditScoreUCBAttrs {
 /** ε-greedy's greedy part: out[n] = θ[slot]ᵀx[n]. */
 export const BanditScoreGreedy = 'BanditScoreGreedy';
 export interface BanditScoreGreedyInputs {
-  theta: unknown;
-  x: unknown;
-  slot: unknown;
+  theta: TensorInfo;
+  x: TensorInfo;
+  slot: TensorInfo;
 }
 export interface BanditScoreGreedyAttrs {
   d: number;
@@ -41,15 +46,15 @@ export interface BanditScoreGreedyAttrs {
  */
 export const BanditUpdate = 'BanditUpdate';
 export interface BanditUpdateInputs {
-  ainv: unknown;
-  b: unknown;
-  theta: unknown;
+  ainv: TensorInfo;
+  b: TensorInfo;
+  theta: TensorInfo;
   /** [M, d] */
-  x: unknown;
+  x: TensorInfo;
   /** [M] */
-  reward: unknown;
+  reward: TensorInfo;
   /** [M] int32 */
-  slot: unknown;
+  slot: TensorInfo;
 }
 export interface BanditUpdateAttrs {
   d: number;

@@ -30,7 +30,9 @@ export function parseBackendList(s: string): BackendChoice[] | null {
   return names as BackendChoice[];
 }
 
-const LOADERS: Readonly<Record<BackendName, () => Promise<BanditBackend>>> = {
+export type BackendLoaders = Readonly<Record<BackendName, () => Promise<BanditBackend>>>;
+
+export const LOADERS: BackendLoaders = {
   'js-f64': async () => (await import('./js-f64/mod.js')).load(),
   'wasm-simd': async () => (await import('./wasm-simd/mod.js')).load(),
   'wasm-simd-f32': async () => (await import('./wasm-simd/mod.js')).loadFloat32(),
@@ -69,7 +71,11 @@ export async function loadBackendByName(name: BackendName): Promise<BanditBacken
  * Loads the named backend; when it cannot load (a missing native library, no GPU, a folder not
  * shipped) or `auto` is asked, the AUTO_ORDER chain is tried. js-f64 always loads.
  */
-export async function loadBackend(choice: BackendChoice | readonly BackendChoice[]): Promise<LoadedBackend> {
+export async function loadBackend(
+  choice: BackendChoice | readonly BackendChoice[],
+  /** How each backend loads; tests replace one with a loader that fails, as a missing native library does. */
+  loaders: BackendLoaders = LOADERS,
+): Promise<LoadedBackend> {
   const failed: LoadAttempt[] = [];
   const wanted = (Array.isArray(choice) ? choice : [choice]).flatMap((c) =>
     c === 'auto' ? AUTO_ORDER : [c],
@@ -77,7 +83,7 @@ export async function loadBackend(choice: BackendChoice | readonly BackendChoice
   const order = [...new Set([...wanted, ...AUTO_ORDER])];
   for (const name of order) {
     try {
-      return { backend: await LOADERS[name](), failed };
+      return { backend: await loaders[name](), failed };
     } catch (err) {
       failed.push({ name, error: err instanceof Error ? err.message : String(err) });
     }

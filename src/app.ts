@@ -4,24 +4,28 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { AgentRegistry, builtInAgents } from './agents/mod.js';
 import type { Config } from './config/env.js';
+import { natsConnectSettings } from './config/nats-connect-settings.js';
 import { AppError } from './errors/app-errors.js';
 import { type DecisionLogSink, FileDecisionLog, fanOut } from './evaluation/decision-log.js';
 import { GatewayClient, TipGenerator } from './generate/mod.js';
+import { answerClientError } from './http/client-errors.js';
 import { admissionHooks, ConcurrencyLimiter } from './http/concurrency-limiter.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { apiDocs } from './http/plugins/api-docs.js';
+import { boundedJson } from './http/plugins/bounded-json.js';
 import { gracefulClose } from './http/plugins/graceful-close.js';
 import { requestContext } from './http/plugins/request-context.js';
 import { requestMetrics } from './http/plugins/request-metrics.js';
 import { agentRoutes } from './http/routes/agents.js';
+import { dashboardRoutes } from './http/routes/dashboard.js';
 import { generateRoutes } from './http/routes/generate.js';
-import { healthRoutes } from './http/routes/health.js';
+import { healthRoutes, readyRoutes } from './http/routes/health.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { recommendRoutes } from './http/routes/recommend.js';
 import { scoringRoutes } from './http/routes/scoring.js';
 import { userRoutes } from './http/routes/users.js';
 import type { ConsumerHealth, HealthResponse } from './http/schemas/inspect.js';
-import { answerRequestTimeout, serverTimeouts } from './http/server-limits.js';
+import { serverTimeouts } from './http/server-limits.js';
 import { zodValidatorCompiler } from './http/zod-validator.js';
 import type { NatsRuntime } from './nats/mod.js';
 import { BOUND_TO_REQUEST, createLogger } from './observability/logger.js';
@@ -70,12 +74,8 @@ declare module 'fastify' {
 
 const SERVICE_VERSION = '0.1.0';
 const OPS_MAX_WAIT_MS = 10_000;
-
-/** A request Node's parser could not read (malformed, headers too large): the contract's 400 body. */
-const BAD_REQUEST_BODY = JSON.stringify({ error: 'bad_request', message: 'malformed HTTP request' });
-const BAD_REQUEST_RESPONSE =
-  'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
-  `content-length: ${Buffer.byteLength(BAD_REQUEST_BODY)}\r\n\r\n${BAD_REQUEST_BODY}`;
+/** Room for the contract's 128-character user ids (Fastify's default, 100, cut them off with a 400). */
+const MAX_PATH_PARAM_LENGTH = 512;
 
 async function openJournal(config: Config, clock: () => number, log: Logger): Promise<DecisionJournal> {
   const journal = new DecisionJournal({
@@ -90,6 +90,21 @@ async function openJournal(config: Config, clock: () => number, log: Logger): Pr
   return journal;
 }
 
+/** STATE_BACKEND=lmdb (the default): states, keys and decisions in one embedded database. */
+async function openLmdb(config: Config, clock: () => number, log: Logger) {
+  const { openLmdbBackend } = await import('./state/lmdb-backend.js');
+  return openLmdbBackend({
+    dir: config.STATE_DIR,
+    fsync: config.FSYNC,
+    mapSizeMb: config.LMDB_MAP_SIZE_MB,
+    windowMs: config.REWARD_WINDOW_S * 1000,
+    decisionCacheBytes: config.DECISION_CACHE_MB * 1024 * 1024,
+    clock,
+    log,
+    importSeedFiles: true,
+  });
+}
+
 /** STATE_BACKEND=nats-kv: the NATS client is loaded only then. */
 async function openSharedState(config: Config, clock: () => number, log: Logger) {
   const { openNatsKvBackend } = await import('./state/nats-kv-backend.js');
@@ -97,6 +112,13 @@ async function openSharedState(config: Config, clock: () => number, log: Logger)
     kvBackendOptions(config, { clock, log, maxCachedDecisions: config.DECISION_CACHE_MAX }),
   );
 }
+
+/** What streams the service creates get, and whether it takes existing ones that could lose messages. */
+const streamPolicy = (config: Config) => ({
+  replicas: config.NATS_STREAM_REPLICAS,
+  maxAgeMs: config.NATS_STREAM_MAX_AGE_S * 1000,
+  acceptExisting: config.NATS_ACCEPT_EXISTING,
+});
 
 const idleConsumer = (): ConsumerHealth => ({ last_msg_ts: null, processed: 0, errors: 0 });
 
@@ -114,9 +136,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const metrics = overrides.metrics ?? new ServiceMetrics({ processMetrics: config.METRICS_PROCESS });
 
   const shared = config.STATE_BACKEND === 'nats-kv' ? await openSharedState(config, clock, log) : null;
+  const lmdb =
+    config.STATE_BACKEND === 'lmdb' && !(overrides.store && overrides.decisions)
+      ? await openLmdb(config, clock, log)
+      : null;
   const store =
     overrides.store ??
     shared?.store ??
+    lmdb?.store ??
     new FileStateStore({ dir: config.STATE_DIR, fsync: config.FSYNC, log });
   const scorer = overrides.scorer ?? (await createScorer(config, log, config.SCORER_BACKEND, metrics));
   // /score/batch and the CLI may run on another backend (a GPU's, in float32) than the online path.
@@ -128,6 +155,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     lambda: config.RIDGE_LAMBDA,
     cacheSize: config.USER_CACHE_SIZE,
     maxAgeMs: shared ? config.NATS_KV_MAX_STALENESS_MS : 0,
+    ...(shared ? { rewardLog: shared.rewardLog, snapshotDelayMs: config.NATS_KV_SNAPSHOT_DELAY_MS } : {}),
     log,
     onChange: (policy, user, state) => {
       scorer.stateChanged?.(policy, user, state);
@@ -141,7 +169,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
     () => states.invalidateAll(),
   );
-  const decisions = overrides.decisions ?? shared?.decisions ?? (await openJournal(config, clock, log));
+  const decisions =
+    overrides.decisions ?? shared?.decisions ?? lmdb?.decisions ?? (await openJournal(config, clock, log));
   log.info({ backend: scorer.backend, precision: scorer.precision }, 'scoring backend selected');
   if (batchScorer !== scorer) {
     log.info(
@@ -168,6 +197,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   metrics.watchCache('policy_states', () => states.cachedEntries);
   const journal = decisions;
   if (journal instanceof DecisionJournal) metrics.watchCache('decisions', () => journal.cached);
+  if (lmdb) {
+    metrics.watchCache('decisions', () => lmdb.decisions.cached);
+    metrics.watchCache('decision_bytes', () => lmdb.decisions.cachedBytes);
+  }
   metrics.watchCache('feature_ring_users', () => rings.users);
   const decisionLogDir = join(config.STATE_DIR, 'decisions');
   // CONTRACT §6: the NATS modules are loaded only when NATS_URL is set.
@@ -180,6 +213,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       ? new natsModule.NatsDecisionSink(() => nats?.connection() ?? null, log, {
           maxBacklog: 100_000,
           closeTimeoutMs: 5_000,
+          streams: streamPolicy(config),
         })
       : null;
   const fileLog = config.DECISION_LOG
@@ -212,7 +246,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   if (natsModule) {
     nats = natsModule.startNats(
       {
-        url: config.NATS_URL,
+        connect: natsConnectSettings(config, config.NATS_URL),
+        streams: streamPolicy(config),
         durablePrefix: config.NATS_DURABLE_PREFIX,
         maxDeliver: config.NATS_MAX_DELIVER,
         ackWaitMs: config.NATS_ACK_WAIT_S * 1000,
@@ -223,6 +258,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     );
     const running = nats;
     metrics.watchConsumers(() => running.health().consumers);
+    metrics.watchNats(running);
   }
 
   const handleError = createErrorHandler(reporter);
@@ -240,13 +276,19 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
     return503OnClosing: true,
     ...serverTimeouts(config),
-    clientErrorHandler(err, socket) {
-      if (answerRequestTimeout(err, socket)) return;
-      if (socket.writable) socket.write(BAD_REQUEST_RESPONSE);
-      socket.destroy();
+    // user_id is up to 128 characters (CONTRACT §1); a longer one must reach the schema and get its 422.
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // A URL the router cannot decode (`/stats/%`) gets the contract's error body too, not fastify's own,
+    // and is timed like any request (Fastify runs no hooks on this path).
+    frameworkErrors: (err, request, reply) => {
+      reply.raw.once('finish', () =>
+        metrics.observeRequest(request.method, 'unmatched', reply.statusCode, reply.elapsedTime / 1000),
+      );
+      handleError(err, request, reply);
     },
-    // A URL the router cannot decode (`/stats/%`) gets the contract's error body too, not fastify's own.
-    frameworkErrors: handleError,
+    // Errors Node raises before there is a request, or while one is read (431 headers too large,
+    // 400 malformed, 408 timeout): the contract's bodies.
+    clientErrorHandler: (err, socket) => answerClientError(err, socket, log, metrics),
   });
   app.decorate('bandit', bandit);
   app.decorate('batchBandit', batchBandit);
@@ -255,6 +297,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // The contract speaks JSON only; Fastify's built-in text/plain parser would turn a wrong media type
   // into a confusing 422.
   app.removeContentTypeParser('text/plain');
+  // Bodies are measured (size, depth, array lengths) as they arrive, before anything recursive reads them.
+  await app.register(boundedJson);
   app.setValidatorCompiler(zodValidatorCompiler);
   // Responses are built by our own typed code; validating them again would only cost time.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -284,6 +328,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     windowMs: config.REWARD_WINDOW_S * 1000,
     policies: [config.ACTIVE_POLICY, ...config.SHADOW_POLICIES],
     clock,
+    decisionLog: config.DECISION_LOG,
   });
   await app.register(userRoutes, { bandit, adminToken: config.ADMIN_TOKEN });
   const gateway = new GatewayClient({
@@ -295,6 +340,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   await app.register(generateRoutes, {
     tips: new TipGenerator({ gateway, defaultPromptVersion: config.DEFAULT_PROMPT_VERSION, log }),
+    maxInflight: config.GENERATE_MAX_INFLIGHT,
+    retryAfterS: config.RETRY_AFTER_S,
   });
   await app.register(agentRoutes, { agents: overrides.agents ?? new AgentRegistry(builtInAgents()), clock });
   // /health, /ready and /metrics have a small pool of their own: probes are answered while scoring is
@@ -327,7 +374,29 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     }),
   });
 
-  await app.register(opsRoutes, { metrics, admission: opsAdmission });
+  // Readiness (CONTRACT §4): what keeps the service from doing its job, named; /health stays liveness.
+  await app.register(readyRoutes, {
+    admission: opsAdmission,
+    notReady: async () => {
+      const reasons: string[] = [];
+      if (!(await store.healthy())) reasons.push(`state store (${store.kind}) not reachable`);
+      if (nats) reasons.push(...(await nats.notReady()));
+      return reasons;
+    },
+  });
+  await app.register(opsRoutes, {
+    metrics,
+    setup: {
+      scorer: { backend: scorer.backend, precision: scorer.precision },
+      batch_scorer: { backend: batchScorer.backend, precision: batchScorer.precision },
+      state_backend: store.kind,
+      decision_log: config.DECISION_LOG,
+      nats: nats !== null,
+    },
+    admission: opsAdmission,
+  });
+
+  await app.register(dashboardRoutes);
   // Open sockets are bounded too (each may hold a request being read): past it, accepted and closed.
   if (config.MAX_CONNECTIONS > 0) app.server.maxConnections = config.MAX_CONNECTIONS;
 
@@ -341,6 +410,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await scorer.close();
     if (batchScorer !== scorer) await batchScorer.close();
     await store.close();
+    await lmdb?.close();
     await reporter.close();
   });
   return app;

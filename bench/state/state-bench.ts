@@ -1,6 +1,7 @@
 /**
- * Rewards/s and latency of the state backends, side by side in one run: the file store (one process),
- * JetStream KV with one replica, and KV with two replicas rewarding the same users at once. Each service
+ * Rewards/s and latency of the state backends, side by side in one run: the embedded store (one process;
+ * BENCH_EMBEDDED, default `file`), and JetStream KV on a 3-node cluster with R=3 (rewards stream and
+ * buckets) with one replica and with two replicas rewarding the same users at once. Each service
  * is the real built server in its own process; a closed loop of keep-alive HTTP clients sends by-value
  * rewards carrying fresh event ids (so every one is applied and its idempotency key stored). Also
  * measures the watch delay: from a write acknowledged on one replica to the watch event on another.
@@ -16,6 +17,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import pino from 'pino';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
@@ -28,6 +31,9 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const USERS = Number(process.env.BENCH_USERS ?? 200);
 /** The machine is shared: every setup runs this many times, interleaved, and the median is reported. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** The embedded backend compared with the shared one. */
+const EMBEDDED = process.env.BENCH_EMBEDDED ?? 'file';
+const NATS_NODES = 3;
 
 interface Row {
   setup: string;
@@ -68,22 +74,41 @@ async function waitFor(url: string): Promise<void> {
   throw new Error(`${url} never answered`);
 }
 
-async function startNats(): Promise<string> {
-  const port = await freePort();
-  const p = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', temp('bench-nats-')], {
-    stdio: 'ignore',
-  });
-  procs.push(p);
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((r) => {
-      const s = createServer();
-      s.once('error', () => r(true));
-      s.listen(port, '127.0.0.1', () => s.close(() => r(false)));
-    });
-    if (up) break;
-    await sleep(50);
+/** A nats-server cluster of `size` JetStream nodes on loopback; resolves with their URLs once it has a meta leader. */
+async function startNats(size = NATS_NODES): Promise<string> {
+  const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const clusterPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const routes = clusterPorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
+  for (const [i, port] of ports.entries()) {
+    const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', temp('bench-nats-')];
+    if (size > 1) {
+      args.push(
+        '-n',
+        `n${i + 1}`,
+        '--cluster_name',
+        'bench',
+        '--cluster',
+        `nats://127.0.0.1:${clusterPorts[i]}`,
+      );
+      args.push('--routes', routes);
+    }
+    procs.push(spawn('nats-server', args, { stdio: 'ignore' }));
   }
-  return `nats://127.0.0.1:${port}`;
+  const urls = ports.map((p) => `nats://127.0.0.1:${p}`);
+  for (let i = 0; i < 200; i++) {
+    try {
+      const nc = await connect({ servers: urls, timeout: 1000 });
+      try {
+        await (await jetstreamManager(nc, { timeout: 1000 })).getAccountInfo();
+        return urls.join(',');
+      } finally {
+        await nc.close();
+      }
+    } catch {
+      await sleep(200);
+    }
+  }
+  throw new Error('the NATS cluster never elected a JetStream meta leader');
 }
 
 async function startService(env: Record<string, string>): Promise<string> {
@@ -217,9 +242,11 @@ async function watchDelay(
 ): Promise<{ p50_ms: number; p99_ms: number; max_ms: number }> {
   const opts = {
     servers: natsUrl,
-    replicas: 1,
+    replicas: NATS_NODES,
     stateBucket: 'bench-watch',
     decisionsBucket: 'bench-watch-decisions',
+    rewardsStream: 'bench-watch-rewards',
+    rewardsMaxAgeMs: 3_600_000,
     windowMs: 60_000,
     timeoutMs: 5000,
     maxCachedDecisions: 1,
@@ -255,14 +282,31 @@ async function main(): Promise<void> {
   console.log(
     `state backends: ${SECONDS}s per setup and round, ${ROUNDS} rounds, ${CONNECTIONS} connections per replica, ${USERS} users`,
   );
-  const file = await startService({ STATE_BACKEND: 'file', STATE_DIR: temp('bench-file-') });
+  const file = await startService({ STATE_BACKEND: EMBEDDED, STATE_DIR: temp('bench-embedded-') });
   const nats = await startNats();
-  const kvEnv = { STATE_BACKEND: 'nats-kv', NATS_KV_URL: nats, STATE_DIR: temp('bench-kv-') };
-  const kv1 = await startService({ ...kvEnv, NATS_KV_BUCKET: 'bench-one' });
-  const kvA = await startService({ ...kvEnv, NATS_KV_BUCKET: 'bench-two' });
-  const kvB = await startService({ ...kvEnv, NATS_KV_BUCKET: 'bench-two' });
+  const kvEnv = {
+    STATE_BACKEND: 'nats-kv',
+    NATS_KV_URL: nats,
+    NATS_KV_REPLICAS: String(NATS_NODES),
+    STATE_DIR: temp('bench-kv-'),
+  };
+  const kv1 = await startService({
+    ...kvEnv,
+    NATS_KV_BUCKET: 'bench-one',
+    NATS_KV_REWARDS_STREAM: 'bench-one-rewards',
+  });
+  const kvA = await startService({
+    ...kvEnv,
+    NATS_KV_BUCKET: 'bench-two',
+    NATS_KV_REWARDS_STREAM: 'bench-two-rewards',
+  });
+  const kvB = await startService({
+    ...kvEnv,
+    NATS_KV_BUCKET: 'bench-two',
+    NATS_KV_REWARDS_STREAM: 'bench-two-rewards',
+  });
   const setups: [string, string[]][] = [
-    ['file', [file]],
+    [EMBEDDED, [file]],
     ['nats-kv', [kv1]],
     ['nats-kv', [kvA, kvB]],
   ];
@@ -301,6 +345,8 @@ async function main(): Promise<void> {
   mkdirSync(results, { recursive: true });
   const meta = {
     seconds: SECONDS,
+    nats_nodes: NATS_NODES,
+    stream_replicas: NATS_NODES,
     rounds: ROUNDS,
     connections_per_replica: CONNECTIONS,
     users: USERS,

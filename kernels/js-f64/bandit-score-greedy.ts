@@ -1,5 +1,5 @@
 import { BanditScoreGreedy } from '../kernel_names.js';
-import type { KernelConfig, SlabStorage } from '../kernel-config.js';
+import type { HostKernelConfig, SlabStorage } from '../kernel-config.js';
 
 export interface ScoreGreedyArgs {
   readonly theta: SlabStorage;
@@ -21,7 +21,7 @@ export function scoreGreedy({ theta, x, slot, out, d }: ScoreGreedyArgs): void {
   }
 }
 
-export const banditScoreGreedyConfig: KernelConfig<typeof BanditScoreGreedy, ScoreGreedyArgs, void> = {
+export const banditScoreGreedyConfig: HostKernelConfig<typeof BanditScoreGreedy, ScoreGreedyArgs, void> = {
   kernelName: BanditScoreGreedy,
   backendName: 'js-f64',
   kernelFunc: scoreGreedy,

@@ -1,5 +1,5 @@
 import { BanditScoreUCB } from '../kernel_names.js';
-import type { KernelConfig, SlabStorage } from '../kernel-config.js';
+import type { HostKernelConfig, SlabStorage } from '../kernel-config.js';
 
 export interface ScoreUCBArgs {
   /** [S, d(d+1)/2] packed A⁻¹. */
@@ -39,7 +39,7 @@ export function scoreUCB({ ainv, theta, x, slot, out, alpha, d }: ScoreUCBArgs):
   }
 }
 
-export const banditScoreUCBConfig: KernelConfig<typeof BanditScoreUCB, ScoreUCBArgs, void> = {
+export const banditScoreUCBConfig: HostKernelConfig<typeof BanditScoreUCB, ScoreUCBArgs, void> = {
   kernelName: BanditScoreUCB,
   backendName: 'js-f64',
   kernelFunc: scoreUCB,

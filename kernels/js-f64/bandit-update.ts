@@ -1,5 +1,5 @@
 import { BanditUpdate } from '../kernel_names.js';
-import type { KernelConfig, SlabStorage } from '../kernel-config.js';
+import type { HostKernelConfig, SlabStorage } from '../kernel-config.js';
 
 export interface UpdateArgs {
   /** [S, d(d+1)/2] packed A⁻¹, updated in place. */
@@ -57,7 +57,7 @@ export function update({ ainv, b, theta, x, reward, slot, d, u }: UpdateArgs): v
   }
 }
 
-export const banditUpdateConfig: KernelConfig<typeof BanditUpdate, UpdateArgs, void> = {
+export const banditUpdateConfig: HostKernelConfig<typeof BanditUpdate, UpdateArgs, void> = {
   kernelName: BanditUpdate,
   backendName: 'js-f64',
   kernelFunc: update,

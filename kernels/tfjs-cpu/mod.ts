@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import './register-all.js';
 import type { BanditBackend } from '../backend.js';
 import { TfjsSlab } from '../tfjs-common/tfjs-slab.js';
-import { f32 } from './storage.js';
+import { cpuStorage } from './storage.js';
 
 /** TF.js's cpu backend with the fused bandit kernels; float32 tensors. */
 export async function load(): Promise<BanditBackend> {
@@ -12,7 +12,7 @@ export async function load(): Promise<BanditBackend> {
   return {
     name: 'tfjs-cpu',
     precision: 'float32',
-    createSlab: (d, capacity) => new TfjsSlab(d, capacity, 'cpu', (t) => f32(be, t)),
+    createSlab: (d, capacity) => new TfjsSlab(d, capacity, 'cpu', (t) => cpuStorage.f32(be, t)),
     dispose: async () => {},
   };
 }

@@ -1,9 +1,5 @@
-import { getKernel, registerKernel } from '@tensorflow/tfjs-core';
-import { banditScoreGreedyConfig } from './bandit-score-greedy.js';
-import { banditScoreUCBConfig } from './bandit-score-ucb.js';
-import { banditUpdateConfig } from './bandit-update.js';
+import { registerHostKernels } from '../tfjs-common/register-host-kernels.js';
+import { cpuStorage } from './storage.js';
 
 // Side effect, as tfjs backends register theirs: adds the bandit kernels to TF.js's 'cpu' backend.
-for (const config of [banditScoreUCBConfig, banditScoreGreedyConfig, banditUpdateConfig]) {
-  if (!getKernel(config.kernelName, config.backendName)) registerKernel(config);
-}
+registerHostKernels(cpuStorage);

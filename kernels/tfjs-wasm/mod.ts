@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import './register-all.js';
 import type { BanditBackend } from '../backend.js';
 import { TfjsSlab } from '../tfjs-common/tfjs-slab.js';
-import { f32 } from './storage.js';
+import { wasmStorage } from './storage.js';
 
 /** TF.js's wasm backend with the fused bandit kernels reading its heap; float32 tensors. */
 export async function load(): Promise<BanditBackend> {
@@ -12,7 +12,7 @@ export async function load(): Promise<BanditBackend> {
   return {
     name: 'tfjs-wasm',
     precision: 'float32',
-    createSlab: (d, capacity) => new TfjsSlab(d, capacity, 'wasm', (t) => f32(be, t)),
+    createSlab: (d, capacity) => new TfjsSlab(d, capacity, 'wasm', (t) => wasmStorage.f32(be, t)),
     dispose: async () => {},
   };
 }

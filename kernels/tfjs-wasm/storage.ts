@@ -1,11 +1,13 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { HostTensorStorage } from '../tfjs-common/host-storage.js';
 
-/** A tensor's float32/int32 storage as seen from host code, without a copy. */
-export function f32(be: unknown, t: TensorInfo): Float32Array {
-  return (be as BackendWasm).typedArrayFromHeap(t) as Float32Array;
-}
-
-export function i32(be: unknown, t: TensorInfo): Int32Array {
-  return (be as BackendWasm).typedArrayFromHeap(t) as Int32Array;
-}
+/** The wasm backend's tensors live in its heap; outputs are allocated there too, then viewed. */
+export const wasmStorage: HostTensorStorage = {
+  backendName: 'wasm',
+  f32: (be, t) => (be as BackendWasm).typedArrayFromHeap(t) as Float32Array,
+  i32: (be, t) => (be as BackendWasm).typedArrayFromHeap(t) as Int32Array,
+  output: (be, n) => {
+    const info = (be as BackendWasm).makeOutput([n], 'float32');
+    return { info, values: (be as BackendWasm).typedArrayFromHeap(info) as Float32Array };
+  },
+};

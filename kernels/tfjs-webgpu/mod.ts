@@ -46,13 +46,13 @@ export async function load(opts: LoadOptions = {}): Promise<BanditBackend> {
     }
     device = running.device;
     description = kind.description;
-    await import('./register-all-kernels.js');
+    await import('./register-all.js');
   } else {
     const found = await findAdapter(options);
     installNavigatorGpu(found.gpu);
     // Evaluated only now: the package looks for navigator.gpu when it is imported.
     const webgpu = await import('@tensorflow/tfjs-backend-webgpu');
-    await import('./register-all-kernels.js');
+    await import('./register-all.js');
     const limits = found.adapter.limits;
     device = await found.adapter.requestDevice({
       requiredLimits: {

@@ -1,9 +1,9 @@
 import { BanditScoreGreedy } from '../kernel_names.js';
-import type { KernelConfig } from '../kernel-config.js';
+import type { HostKernelConfig } from '../kernel-config.js';
 import type { WasmKernelArgs } from './wasm-memory.js';
 
-/** θᵀx, two features per f64x2. */
-export const banditScoreGreedyConfig: KernelConfig<typeof BanditScoreGreedy, WasmKernelArgs, void> = {
+/** θᵀx, two rows per f64x2 fold; returns n, or the first row with a slot outside the slab. */
+export const banditScoreGreedyConfig: HostKernelConfig<typeof BanditScoreGreedy, WasmKernelArgs, number> = {
   kernelName: BanditScoreGreedy,
   backendName: 'wasm-simd',
   kernelFunc: ({ wasm, layout, io, n }) =>
@@ -14,5 +14,6 @@ export const banditScoreGreedyConfig: KernelConfig<typeof BanditScoreGreedy, Was
       io.out,
       n,
       layout.d,
+      layout.capacity,
     ),
 };

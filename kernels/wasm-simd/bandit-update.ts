@@ -1,9 +1,9 @@
 import { BanditUpdate } from '../kernel_names.js';
-import type { KernelConfig } from '../kernel-config.js';
+import type { HostKernelConfig } from '../kernel-config.js';
 import type { WasmKernelArgs } from './wasm-memory.js';
 
 /** Sherman–Morrison rank-one updates in batch order, in place in the slab. */
-export const banditUpdateConfig: KernelConfig<typeof BanditUpdate, WasmKernelArgs, void> = {
+export const banditUpdateConfig: HostKernelConfig<typeof BanditUpdate, WasmKernelArgs, void> = {
   kernelName: BanditUpdate,
   backendName: 'wasm-simd',
   kernelFunc: ({ wasm, layout, io, n }) =>

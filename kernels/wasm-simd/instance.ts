@@ -17,6 +17,9 @@ const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAs
 export interface BanditExports {
   readonly memory: WasmMemory;
   heapBase(): number;
+  /** Roofline probes (bench/kernels.ts): sum of `bytes` from p; `iters` rounds of 48 flops. */
+  streamRead(p: number, bytes: number): number;
+  peakMulAdd(iters: number, m: number, k: number): number;
   scoreUCB(
     ainv: number,
     theta: number,
@@ -27,8 +30,10 @@ export interface BanditExports {
     d: number,
     alpha: number,
     xs: number,
-  ): void;
-  scoreGreedy(theta: number, x: number, slot: number, out: number, n: number, d: number): void;
+    cap: number,
+  ): number;
+  /** Returns n, or the first row whose slot is outside [0, cap) (the scoring kernels all do). */
+  scoreGreedy(theta: number, x: number, slot: number, out: number, n: number, d: number, cap: number): number;
   scoreUCB32(
     ainv: number,
     theta: number,
@@ -38,8 +43,17 @@ export interface BanditExports {
     n: number,
     d: number,
     alpha: number,
-  ): void;
-  scoreGreedy32(theta: number, x: number, slot: number, out: number, n: number, d: number): void;
+    cap: number,
+  ): number;
+  scoreGreedy32(
+    theta: number,
+    x: number,
+    slot: number,
+    out: number,
+    n: number,
+    d: number,
+    cap: number,
+  ): number;
   update32(
     ainv: number,
     b: number,

@@ -20,10 +20,12 @@ for (;;) {
   seen = Atomics.load(c, 0);
   const kind = c[1];
   if (kind === -1) break;
-  if (kind === 0) e.scoreUCB(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
-  else if (kind === 1) e.scoreGreedy(a[1], a[2], a[3], a[4], a[5], a[6]);
-  else if (kind === 2) e.scoreUCB32(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
-  else if (kind === 3) e.scoreGreedy32(a[1], a[2], a[3], a[4], a[5], a[6]);
+  let done = -1;
+  if (kind === 0) done = e.scoreUCB(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
+  else if (kind === 1) done = e.scoreGreedy(a[1], a[2], a[3], a[4], a[5], a[6], a[9]);
+  else if (kind === 2) done = e.scoreUCB32(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[9]);
+  else if (kind === 3) done = e.scoreGreedy32(a[1], a[2], a[3], a[4], a[5], a[6], a[9]);
+  c[4] = done;
   Atomics.store(c, 2, seen);
   Atomics.notify(c, 2);
 }
@@ -32,8 +34,19 @@ for (;;) {
 export const Kind = { UCB: 0, Greedy: 1, UCB32: 2, Greedy32: 3 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
-/** Arguments of one half: [ainv, theta, x, slot, out, n, d, alpha, scratch] as the kernels take them. */
-export type KernelArgs = readonly [number, number, number, number, number, number, number, number, number];
+/** Arguments of one half: [ainv, theta, x, slot, out, n, d, alpha, scratch, capacity] as the kernels take them. */
+export type KernelArgs = readonly [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
 
 export class SecondCore {
   private readonly worker: Worker;
@@ -65,10 +78,11 @@ export class SecondCore {
     Atomics.notify(this.c, 0);
   }
 
-  join(): void {
+  /** Waits for the worker's half; returns what its kernel returned (its n, or its first bad row). */
+  join(): number {
     for (;;) {
       const done = Atomics.load(this.c, 2);
-      if (done === this.seq) return;
+      if (done === this.seq) return this.c[4]!;
       if (!this.ready) throw new Error('the second-core worker stopped');
       Atomics.wait(this.c, 2, done, 1000);
     }

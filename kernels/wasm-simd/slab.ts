@@ -45,8 +45,12 @@ export class WasmSlab implements Slab {
     return this.secondCore?.ready ?? false;
   }
 
-  /** Runs a scoring kernel, the last rows on the worker thread when the call is large. */
-  private runScore(ucb: boolean, io: IoLayout, n: number, alpha: number): void {
+  /**
+   * Runs a scoring kernel, the last rows on the worker thread when the call is large. The kernels
+   * check each row's slot against the capacity as they load it (no separate pass over the slots in
+   * JS), and stop at the first bad one: this throws the same RangeError as checkSlots.
+   */
+  private runScore(ucb: boolean, io: IoLayout, n: number, alpha: number, slots: Int32Array): void {
     const { layout, wasm } = this;
     const run = (rows: number) =>
       ucb
@@ -54,7 +58,7 @@ export class WasmSlab implements Slab {
         : this.kernels.BanditScoreGreedy({ wasm, layout, io, n: rows });
     const second = this.worker(n);
     if (!second) {
-      run(n);
+      this.throwIfStopped(run(n), n, slots, 0);
       return;
     }
     // Halves at a multiple of four rows, so the main half keeps its four-row blocks.
@@ -71,13 +75,22 @@ export class WasmSlab implements Slab {
       d,
       alpha,
       layout.workerScratch,
+      this.capacity,
     ];
     second.start(ucb ? (e === 8 ? Kind.UCB : Kind.UCB32) : e === 8 ? Kind.Greedy : Kind.Greedy32, args);
+    let main = h;
+    let rest = n - h;
     try {
-      run(h);
+      main = run(h);
     } finally {
-      second.join();
+      rest = second.join();
     }
+    this.throwIfStopped(main, h, slots, 0);
+    this.throwIfStopped(rest, n - h, slots, h);
+  }
+
+  private throwIfStopped(done: number, rows: number, slots: Int32Array, from: number): void {
+    if (done !== rows) checkSlots(slots.subarray(from + done, from + done + 1), this.capacity);
   }
 
   /** A view of stored numbers (float64 or float32, the slab's precision). */
@@ -124,9 +137,8 @@ export class WasmSlab implements Slab {
 
   scoreUCBSync(x: Rows, slots: Int32Array, alpha: number): Float64Array {
     const n = checkRows('scoreUCB', x, slots, this.d);
-    checkSlots(slots, this.capacity);
     const io = this.stage(x, slots);
-    this.runScore(true, io, n, alpha);
+    this.runScore(true, io, n, alpha, slots);
     const out = this.f64(io.out, n);
     return out instanceof Float64Array ? out.slice() : Float64Array.from(out);
   }
@@ -137,9 +149,8 @@ export class WasmSlab implements Slab {
 
   scoreGreedySync(x: Rows, slots: Int32Array): Float64Array {
     const n = checkRows('scoreGreedy', x, slots, this.d);
-    checkSlots(slots, this.capacity);
     const io = this.stage(x, slots);
-    this.runScore(false, io, n, 0);
+    this.runScore(false, io, n, 0, slots);
     const out = this.f64(io.out, n);
     return out instanceof Float64Array ? out.slice() : Float64Array.from(out);
   }

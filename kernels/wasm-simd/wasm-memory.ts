@@ -3,6 +3,8 @@ import type { BanditExports, WasmMemory } from './instance.js';
 /** Where one slab's arrays live in its instance's memory (byte offsets). */
 export interface SlabLayout {
   readonly d: number;
+  /** Slots the slab holds: the scoring kernels stop at a row whose slot is not below it. */
+  readonly capacity: number;
   /** Bytes per stored number: 8 (float64) or 4 (float32). */
   readonly elem: 4 | 8;
   readonly ainv: number;
@@ -42,7 +44,7 @@ export function slabLayout(heapBase: number, d: number, capacity: number, elem: 
   const scratch = align(b + capacity * d * elem);
   const workerScratch = align(scratch + 16 * 32);
   const io = align(workerScratch + 16 * 32);
-  return { d, elem, ainv, theta, b, scratch, workerScratch, io };
+  return { d, capacity, elem, ainv, theta, b, scratch, workerScratch, io };
 }
 
 export function ioLayout(layout: SlabLayout, n: number): { io: IoLayout; end: number } {

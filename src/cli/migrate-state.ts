@@ -7,7 +7,8 @@ import { kvBackendOptions } from '../state/kv-backend-options.js';
 import type { RawDocuments } from '../state/raw-documents.js';
 import type { DocKey } from '../state/state-store.js';
 
-type Backend = 'file' | 'nats-kv';
+type Backend = 'lmdb' | 'file' | 'nats-kv';
+const BACKENDS: readonly Backend[] = ['lmdb', 'file', 'nats-kv'];
 
 interface Endpoint {
   readonly docs: RawDocuments;
@@ -60,6 +61,21 @@ async function open(backend: Backend): Promise<Endpoint> {
     const store = new FileStateStore({ dir: config.STATE_DIR, fsync: config.FSYNC, log });
     return { docs: store, close: () => store.close() };
   }
+  if (backend === 'lmdb') {
+    // The seed files beside it are the source of a migration from file: left where they are.
+    const { openLmdbBackend } = await import('../state/lmdb-backend.js');
+    const lmdb = await openLmdbBackend({
+      dir: config.STATE_DIR,
+      fsync: config.FSYNC,
+      mapSizeMb: config.LMDB_MAP_SIZE_MB,
+      windowMs: config.REWARD_WINDOW_S * 1000,
+      decisionCacheBytes: 0,
+      clock: Date.now,
+      log,
+      importSeedFiles: false,
+    });
+    return { docs: lmdb.store, close: () => lmdb.close() };
+  }
   const { openNatsKvBackend } = await import('../state/nats-kv-backend.js');
   const { store } = await openNatsKvBackend(
     kvBackendOptions(config, { clock: Date.now, log, maxCachedDecisions: 1 }),
@@ -72,9 +88,9 @@ async function main(): Promise<void> {
     options: { from: { type: 'string' }, to: { type: 'string' } },
     strict: true,
   });
-  const isBackend = (v: unknown): v is Backend => v === 'file' || v === 'nats-kv';
+  const isBackend = (v: unknown): v is Backend => BACKENDS.includes(v as Backend);
   if (!isBackend(values.from) || !isBackend(values.to) || values.from === values.to) {
-    process.stderr.write('usage: npm run migrate-state -- --from file|nats-kv --to nats-kv|file\n');
+    process.stderr.write('usage: npm run migrate-state -- --from lmdb|file|nats-kv --to lmdb|file|nats-kv\n');
     process.exit(2);
   }
   const from = await open(values.from);

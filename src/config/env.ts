@@ -62,7 +62,11 @@ export const EnvSchema = z.object({
   PORT: int(8000, 0, 65535),
   HOST: z.string().min(1).default('127.0.0.1'),
   STATE_DIR: z.string().min(1).default('/tmp/oo-bandit-state'),
-  STATE_BACKEND: z.enum(['file', 'nats-kv']).default('file'),
+  STATE_BACKEND: z.enum(['lmdb', 'file', 'nats-kv']).default('lmdb'),
+  /** STATE_BACKEND=lmdb: the map's initial size; 0 starts small. The library grows it as data comes. */
+  LMDB_MAP_SIZE_MB: int(0, 0),
+  /** STATE_BACKEND=lmdb: decoded decisions kept in the heap (an LRU bounded in bytes, not count). */
+  DECISION_CACHE_MB: int(16, 0),
   FSYNC: flag(false),
   USER_CACHE_SIZE: int(10_000, 1),
   FEATURE_BUFFER_USERS: int(10_000, 1),
@@ -132,6 +136,7 @@ export const EnvSchema = z.object({
   LITELLM_MASTER_KEY: z.string().default('sk-oo-dev'),
   LITELLM_MODEL: z.string().min(1).default('tip-generator'),
   GENERATE_TIMEOUT_MS: int(10_000, 1),
+  GENERATE_MAX_INFLIGHT: int(16, 1, 10_000),
   DEFAULT_PROMPT_VERSION: z.enum(PROMPT_VERSIONS).default('v1'),
 
   NATS_URL: z.string().default(''),
@@ -143,6 +148,21 @@ export const EnvSchema = z.object({
   NATS_ACK_WAIT_S: num(30, 1),
   NATS_NAK_DELAY_MS: int(2000, 0),
   NATS_CONCURRENCY: int(8, 1, 1024),
+  // Authentication and TLS (CONTRACT §6), for the consumers and the KV state store alike. At most one
+  // way to authenticate; credentials written in NATS_URL count when none of these is set.
+  NATS_USER: z.string().default(''),
+  NATS_PASSWORD: z.string().default(''),
+  NATS_TOKEN: z.string().default(''),
+  NATS_CREDS: z.string().default(''),
+  NATS_NKEY_SEED_FILE: z.string().default(''),
+  NATS_TLS_CA: z.string().default(''),
+  NATS_TLS_CERT: z.string().default(''),
+  NATS_TLS_KEY: z.string().default(''),
+  /** Streams the service creates: replicas and age limit (0: no age limit). */
+  NATS_STREAM_REPLICAS: int(1, 1, 5),
+  NATS_STREAM_MAX_AGE_S: int(604_800, 0),
+  /** Use existing streams/consumers whose settings could lose messages (the difference is logged). */
+  NATS_ACCEPT_EXISTING: flag(false),
   /** STATE_BACKEND=nats-kv: servers holding the buckets (comma-separated); empty means NATS_URL. */
   NATS_KV_URL: z.string().default(''),
   NATS_KV_REPLICAS: int(1, 1, 5),
@@ -156,6 +176,13 @@ export const EnvSchema = z.object({
     .default('oo-bandit-decisions'),
   NATS_KV_TIMEOUT_MS: int(5000, 100),
   NATS_KV_MAX_STALENESS_MS: int(2000, 10),
+  /** STATE_BACKEND=nats-kv: the stream of rewards that the state's KV values are snapshots of. */
+  NATS_KV_REWARDS_STREAM: z
+    .string()
+    .regex(/^[-\w]+$/, 'letters, digits, "_" and "-" only')
+    .default('rewards'),
+  NATS_KV_REWARDS_MAX_AGE_S: int(604_800, 60),
+  NATS_KV_SNAPSHOT_DELAY_MS: int(0, 0),
 
   ENV: z.string().default('development'),
   SENTRY_DSN: z.string().default(''),
@@ -192,10 +219,44 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       { variable: 'HEADERS_TIMEOUT_MS', message: 'must not be larger than REQUEST_TIMEOUT_MS' },
     ]);
   }
+  const natsProblems = natsAuthProblems(config);
+  if (natsProblems.length > 0) throw new ConfigError(natsProblems);
+  // CONTRACT §4: /reset must not be open to anyone in production (the development default stays open).
+  if (config.ENV === 'production' && config.ADMIN_TOKEN === '') {
+    throw new ConfigError([
+      { variable: 'ADMIN_TOKEN', message: 'ENV=production needs ADMIN_TOKEN (it guards POST /reset)' },
+    ]);
+  }
   if (config.SHADOW_POLICIES.includes(config.ACTIVE_POLICY)) {
     config.SHADOW_POLICIES = config.SHADOW_POLICIES.filter((p) => p !== config.ACTIVE_POLICY);
   }
   return config;
+}
+
+/** One way to authenticate, and a certificate only with its key. */
+function natsAuthProblems(c: Config): { variable: string; message: string }[] {
+  const problems: { variable: string; message: string }[] = [];
+  const ways = (
+    [
+      ['NATS_USER', c.NATS_USER],
+      ['NATS_TOKEN', c.NATS_TOKEN],
+      ['NATS_CREDS', c.NATS_CREDS],
+      ['NATS_NKEY_SEED_FILE', c.NATS_NKEY_SEED_FILE],
+    ] as const
+  ).filter(([, v]) => v !== '');
+  if (ways.length > 1)
+    problems.push({
+      variable: ways[1]![0],
+      message: `set one way to authenticate, not ${ways.map(([k]) => k).join(' and ')}`,
+    });
+  if (c.NATS_PASSWORD !== '' && c.NATS_USER === '')
+    problems.push({ variable: 'NATS_USER', message: 'NATS_PASSWORD is set without NATS_USER' });
+  if ((c.NATS_TLS_CERT === '') !== (c.NATS_TLS_KEY === ''))
+    problems.push({
+      variable: c.NATS_TLS_CERT === '' ? 'NATS_TLS_CERT' : 'NATS_TLS_KEY',
+      message: 'a client certificate needs both NATS_TLS_CERT and NATS_TLS_KEY',
+    });
+  return problems;
 }
 
 /** Defaults plus overrides, for tests and embedding: `testConfig({ STATE_DIR: dir })`. */

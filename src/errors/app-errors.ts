@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'upstream_error'
   | 'upstream_timeout'
   | 'store_unavailable'
-  | 'unsupported_media_type';
+  | 'unsupported_media_type'
+  | 'headers_too_large';
 
 export interface ValidationIssue {
   loc: (string | number)[];

@@ -15,20 +15,38 @@ export interface EvaluationWindow {
    * policy first, then the shadows (their role when the window holds nothing of theirs).
    */
   readonly policies?: readonly PolicyName[];
+  /**
+   * Width of the time series' buckets (epoch-aligned, so 86 400 000 gives UTC days): each settled
+   * decision also counts in its bucket's estimates. Without it there is no series.
+   */
+  readonly bucketMs?: number;
 }
 
 export interface PolicyEstimate extends Estimate {
   readonly policy: PolicyName;
   /** `logging` when it chose every decision it took part in, `shadow` when none, `mixed` across a switch. */
   readonly role: 'logging' | 'shadow' | 'mixed';
+  /** Share of the decisions it shadowed where its choice was the logged one; null when it shadowed none. */
+  readonly agreement: number | null;
+}
+
+/** One policy's estimates over the decisions of one bucket of the window. */
+export interface SeriesPoint extends Estimate {
+  /** The bucket's start (epoch ms). */
+  readonly startMs: number;
+  readonly policy: PolicyName;
 }
 
 export interface EvaluationResult {
   readonly rows: PolicyEstimate[];
   /** Decisions of the window, rewarded or counted with reward 0. */
   readonly decisions: number;
+  /** Of those, the ones whose reward arrived (the rest count with reward 0). */
+  readonly rewarded: number;
   /** Decisions of the window still inside their reward window with no reward: left out. */
   readonly awaiting_reward: number;
+  /** Per bucket (in time order), per policy: empty without `bucketMs`. */
+  readonly series: SeriesPoint[];
 }
 
 /**
@@ -42,7 +60,7 @@ interface Pending {
   readonly t: number;
   readonly chosen: string;
   readonly policy: PolicyName;
-  readonly shadows: readonly (readonly [PolicyName, ShadowParts])[];
+  readonly shadows: readonly (readonly [PolicyName, ShadowParts, boolean])[];
   reward: number | null;
 }
 
@@ -55,9 +73,12 @@ export class OffPolicyEvaluator {
   private readonly pending = new Map<string, Pending>();
   private readonly acc = new Map<
     PolicyName,
-    { est: EstimatorAccumulator; chose: number; shadowed: number }
+    { est: EstimatorAccumulator; chose: number; shadowed: number; agreed: number }
   >();
+  /** bucket start → policy → estimates of that bucket's decisions. */
+  private readonly buckets = new Map<number, Map<PolicyName, EstimatorAccumulator>>();
   private settled = 0;
+  private rewarded = 0;
   private awaiting = 0;
 
   constructor(private readonly win: EvaluationWindow) {
@@ -89,9 +110,15 @@ export class OffPolicyEvaluator {
     const rows = [...this.acc.entries()].map(([policy, a]) => ({
       policy,
       role: roleOf(a.chose, a.shadowed, policy === configuredLogger),
+      agreement: a.shadowed > 0 ? a.agreed / a.shadowed : null,
       ...a.est.result(),
     }));
-    return { rows, decisions: this.settled, awaiting_reward: this.awaiting };
+    const series = [...this.buckets.entries()]
+      .sort(([a], [b]) => a - b)
+      .flatMap(([startMs, byPolicy]) =>
+        [...byPolicy.entries()].map(([policy, est]) => ({ startMs, policy, ...est.result() })),
+      );
+    return { rows, decisions: this.settled, rewarded: this.rewarded, awaiting_reward: this.awaiting, series };
   }
 
   private settleBefore(horizon: number): void {
@@ -111,26 +138,55 @@ export class OffPolicyEvaluator {
         return;
       }
       r = 0;
+    } else {
+      this.rewarded++;
     }
     this.settled++;
+    const bucket = this.bucketOf(p.t);
     const logger = this.accumulator(p.policy);
     logger.chose++;
-    logger.est.push({ w: 1, r, dr: r });
-    for (const [name, parts] of p.shadows) {
+    const own = { w: 1, r, dr: r };
+    logger.est.push(own);
+    if (bucket) estimatorIn(bucket, p.policy).push(own);
+    for (const [name, parts, agrees] of p.shadows) {
       const a = this.accumulator(name);
       a.shadowed++;
-      a.est.push(shadowTerm(parts, r));
+      if (agrees) a.agreed++;
+      const term = shadowTerm(parts, r);
+      a.est.push(term);
+      if (bucket) estimatorIn(bucket, name).push(term);
     }
+  }
+
+  private bucketOf(t: number): Map<PolicyName, EstimatorAccumulator> | null {
+    const width = this.win.bucketMs;
+    if (width === undefined) return null;
+    const start = Math.floor(t / width) * width;
+    let b = this.buckets.get(start);
+    if (!b) {
+      b = new Map();
+      this.buckets.set(start, b);
+    }
+    return b;
   }
 
   private accumulator(p: PolicyName) {
     let a = this.acc.get(p);
     if (!a) {
-      a = { est: new EstimatorAccumulator(), chose: 0, shadowed: 0 };
+      a = { est: new EstimatorAccumulator(), chose: 0, shadowed: 0, agreed: 0 };
       this.acc.set(p, a);
     }
     return a;
   }
+}
+
+function estimatorIn(bucket: Map<PolicyName, EstimatorAccumulator>, p: PolicyName): EstimatorAccumulator {
+  let e = bucket.get(p);
+  if (!e) {
+    e = new EstimatorAccumulator();
+    bucket.set(p, e);
+  }
+  return e;
 }
 
 function roleOf(chose: number, shadowed: number, configuredLogger: boolean): PolicyEstimate['role'] {
@@ -144,7 +200,7 @@ function compact(d: DecisionRecord, t: number): Pending {
   const loggedIdx = d.candidates.indexOf(d.chosen_id);
   const shadows = (Object.entries(d.shadows) as [PolicyName, ShadowEntry][])
     .filter(([name]) => name !== d.policy)
-    .map(([name, s]) => [name, shadowParts(d, loggedIdx, s)] as const);
+    .map(([name, s]) => [name, shadowParts(d, loggedIdx, s), s.chosen_id === d.chosen_id] as const);
   return { t, chosen: d.chosen_id, policy: d.policy, shadows, reward: null };
 }
 

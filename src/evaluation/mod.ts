@@ -14,6 +14,7 @@ export {
   type EvaluationWindow,
   OffPolicyEvaluator,
   type PolicyEstimate,
+  type SeriesPoint,
   type ShadowParts,
   shadowParts,
   shadowTerm,

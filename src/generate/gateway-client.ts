@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import { UpstreamError, UpstreamTimeoutError } from '../errors/app-errors.js';
 import type { ChatMessage } from './prompts/mod.js';
 
+/** A model name as gateways spell them (`openai/gpt-4o-mini`, `tip-generator`), at most 128 characters. */
+const MODEL_NAME = /^[\x21-\x7e]{1,128}$/;
+
 export interface GatewayClientOptions {
   /** LITELLM_URL; the client posts to `{baseUrl}/v1/chat/completions`. */
   readonly baseUrl: string;
@@ -134,7 +137,8 @@ export class GatewayClient {
       this.opts.log.warn({ latency_ms: latencyMs, usage }, 'gateway reply has no message content');
       throw new UpstreamError('the gateway reply has no message content');
     }
-    const model = typeof b.model === 'string' && b.model !== '' ? b.model : this.opts.model;
+    // The gateway's word goes into our responses and logs: a printable name of bounded length, or ours.
+    const model = typeof b.model === 'string' && MODEL_NAME.test(b.model) ? b.model : this.opts.model;
     return { content, model, usage, latencyMs };
   }
 

@@ -17,6 +17,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   upstream_timeout: 504,
   store_unavailable: 503,
   unsupported_media_type: 415,
+  headers_too_large: 431,
 };
 
 export interface ErrorBody {

@@ -1,5 +1,4 @@
 import type { ServerOptions } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Config } from '../config/env.js';
 
 /**
@@ -35,29 +34,4 @@ export function serverTimeouts(config: Config): {
       connectionsCheckingInterval: checkMs,
     },
   };
-}
-
-const TIMEOUT_BODY = JSON.stringify({
-  error: 'request_timeout',
-  message: 'the request was not received within the time limit',
-});
-const TIMEOUT_RESPONSE =
-  'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
-  `content-length: ${Buffer.byteLength(TIMEOUT_BODY)}\r\n\r\n${TIMEOUT_BODY}`;
-
-/**
- * Answers Node's request timeout with the contract's error body (408 `request_timeout`) and closes the
- * connection. Returns false for any other client error, which the caller answers.
- */
-export function answerRequestTimeout(err: NodeJS.ErrnoException, socket: Socket): boolean {
-  if (err.code !== 'ERR_HTTP_REQUEST_TIMEOUT') return false;
-  if (!socket.destroyed && socket.writable && !responseStarted(socket)) socket.write(TIMEOUT_RESPONSE);
-  socket.destroy();
-  return true;
-}
-
-/** As Node does: never write a raw response into one already under way (it would corrupt it). */
-function responseStarted(socket: Socket): boolean {
-  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
-  return Boolean(inFlight?.headersSent);
 }

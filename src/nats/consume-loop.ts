@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { type TraceStore, traceIdOf } from '../observability/trace-context.js';
 import { type ConsumerCounters, newCounters } from './consumer-health.js';
 import { publishDeadLetter } from './dead-letter.js';
-import type { MessageHandler } from './message-handler.js';
+import { errorText, isPermanent, type MessageHandler } from './message-handler.js';
 import {
   CONSUMED_STREAMS,
   type ConsumerName,
@@ -42,17 +42,28 @@ export class ConsumeLoop {
   private readonly stream: string;
   private wake: (() => void) | null = null;
   private js: JetStreamClient | null = null;
+  private maxPayload: () => number = () => 1024 * 1024;
 
   constructor(private readonly opts: ConsumeLoopOptions) {
     this.durable = durableNameOf(opts.settings.prefix, opts.consumer);
     this.stream = CONSUMED_STREAMS[opts.consumer].stream;
   }
 
-  /** Resolves when stopped (or when `isClosed` says the connection is gone for good). */
-  async run(js: JetStreamClient, jsm: JetStreamManager, isClosed: () => boolean): Promise<void> {
+  /**
+   * Resolves when stopped (or when `isClosed` says the connection is gone for good). `maxPayload` is the
+   * server's payload limit, which a dead letter must fit.
+   */
+  async run(
+    js: JetStreamClient,
+    jsm: JetStreamManager,
+    isClosed: () => boolean,
+    maxPayload: () => number,
+  ): Promise<void> {
     const { log } = this.opts;
     this.js = js;
+    this.maxPayload = maxPayload;
     let failures = 0;
+    let lastProblem = '';
     while (!this.stopping && !isClosed()) {
       let started = false;
       let reason: unknown;
@@ -68,6 +79,8 @@ export class ConsumeLoop {
         if (this.stopping) await messages.close();
         started = true;
         this.counters.running = true;
+        this.counters.problem = null;
+        lastProblem = '';
         failures = 0;
         log.info({ consumer: this.durable, stream: this.stream }, 'consumer running');
         // On stop the iterator still yields what was delivered before it closed; those are handled too.
@@ -75,14 +88,22 @@ export class ConsumeLoop {
         reason = await messages.closed();
       } catch (err) {
         reason = err;
-        if (!started) failures++;
+        if (!started) {
+          failures++;
+          const problem = err instanceof Error ? err.message : String(err);
+          this.counters.problem = problem;
+          // A refused stream (TopologyDriftError) or a missing permission repeats every round: said once.
+          if (problem !== lastProblem)
+            log.error({ consumer: this.durable, err }, `consumer not started: ${problem}`);
+          lastProblem = problem;
+        }
       } finally {
         this.counters.running = false;
         this.messages = null;
       }
       if (!this.stopping && !isClosed()) {
         if (started) log.warn({ consumer: this.durable, err: reason }, 'consume loop ended; restarting');
-        else log.warn({ consumer: this.durable, err: reason, failures }, 'consumer not running; retrying');
+        else log.debug({ consumer: this.durable, err: reason, failures }, 'consumer not running; retrying');
       }
       await this.drainInflight();
       if (!this.stopping && !isClosed())
@@ -168,25 +189,32 @@ export class ConsumeLoop {
     at: Record<string, unknown>,
   ): Promise<void> {
     const { log, settings } = this.opts;
-    const error = err instanceof Error ? err.message : String(err);
-    if (m.info.deliveryCount < settings.maxDeliver) {
+    const error = errorText(err);
+    const permanent = isPermanent(err);
+    if (!permanent && m.info.deliveryCount < settings.maxDeliver) {
       m.nak(this.opts.nakDelayMs);
       log.warn({ ...at, err, max_deliver: settings.maxDeliver }, 'message failed; nak for redelivery');
       return;
     }
     try {
       if (!this.js) throw new Error('no JetStream client');
-      await publishDeadLetter(this.js, {
-        subject: m.subject,
-        stream: m.info.stream,
-        streamSeq: m.seq,
-        consumer: this.durable,
-        deliveries: m.info.deliveryCount,
-        error,
-        data: m.data,
-        traceparent,
-      });
+      await publishDeadLetter(
+        this.js,
+        {
+          subject: m.subject,
+          stream: m.info.stream,
+          streamSeq: m.seq,
+          consumer: this.durable,
+          deliveries: m.info.deliveryCount,
+          error,
+          data: m.data,
+          traceparent,
+          permanent,
+        },
+        this.maxPayload(),
+      );
     } catch (dlErr) {
+      this.counters.dead_letter_failures++;
       // Not terminated: the server's max-deliveries advisory names it, and the backstop dead-letters it.
       try {
         m.nak();
@@ -202,6 +230,11 @@ export class ConsumeLoop {
     // nats-server 2.9 ignores term's reason; the dead letter's headers carry it.
     m.term();
     this.counters.dead_lettered++;
-    log.error({ ...at, err }, 'message failed at its last delivery; dead-lettered');
+    log.error(
+      { ...at, err, permanent },
+      permanent
+        ? 'message failed for good; dead-lettered at once'
+        : 'message failed at its last delivery; dead-lettered',
+    );
   }
 }

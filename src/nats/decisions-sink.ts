@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { DecisionLogSink } from '../evaluation/decision-log.js';
 import type { LogRecord } from '../evaluation/decision-records.js';
 import { type DecisionsPublisher, openDecisionsStream } from './decisions-stream.js';
+import type { StreamPolicy } from './topology-drift.js';
 
 export interface NatsDecisionSinkOptions {
   /** Records held while NATS is unreachable; past it the oldest are dropped, counted and logged. */
@@ -10,6 +11,8 @@ export interface NatsDecisionSinkOptions {
   /** How long close() keeps publishing what is left. */
   readonly closeTimeoutMs: number;
   readonly retryMs?: number;
+  /** Replicas, age limit and drift checks of the `decisions` stream. */
+  readonly streams: StreamPolicy;
 }
 
 /** The stream keeps one copy of a record whatever the retries: its id names the record. */
@@ -91,7 +94,8 @@ export class NatsDecisionSink implements DecisionLogSink {
   private async publisherFor(): Promise<DecisionsPublisher | null> {
     const nc = this.connection();
     if (!nc || nc.isClosed()) return null;
-    if (this.publisher?.nc !== nc) this.publisher = { nc, pub: await openDecisionsStream(nc, this.log) };
+    if (this.publisher?.nc !== nc)
+      this.publisher = { nc, pub: await openDecisionsStream(nc, this.opts.streams, this.log) };
     return this.publisher.pub;
   }
 

@@ -2,6 +2,7 @@ import { jetstream, jetstreamManager, type PubAck } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { ensureStream } from './topology.js';
+import type { StreamPolicy } from './topology-drift.js';
 
 export const DECISIONS_STREAM = { stream: 'decisions', subjects: ['decisions.>'] } as const;
 
@@ -17,9 +18,13 @@ export interface DecisionsPublisher {
 }
 
 /** Ensures the `decisions` stream (subjects `decisions.>`) exists, then publishes to it. */
-export async function openDecisionsStream(nc: NatsConnection, log: Logger): Promise<DecisionsPublisher> {
+export async function openDecisionsStream(
+  nc: NatsConnection,
+  streams: StreamPolicy,
+  log: Logger,
+): Promise<DecisionsPublisher> {
   const jsm = await jetstreamManager(nc, { checkAPI: false });
-  await ensureStream(jsm, DECISIONS_STREAM, log);
+  await ensureStream(jsm, DECISIONS_STREAM, streams, log);
   const js = jetstream(nc);
   return {
     publish(kind, value, msgId) {

@@ -3,6 +3,17 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { publishDeadLetter } from './dead-letter.js';
 import { DEADLETTER_STREAM, ensureStream } from './topology.js';
+import type { StreamPolicy } from './topology-drift.js';
+
+/** How the backstop reaches the server and reports, per durable, what it dead-lettered or failed to. */
+export interface BackstopContext {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly streams: StreamPolicy;
+  readonly maxPayload: () => number;
+  readonly log: Logger;
+  readonly outcome: (durable: string, stored: boolean) => void;
+}
 
 interface MaxDeliveriesAdvisory {
   stream: string;
@@ -18,10 +29,8 @@ interface MaxDeliveriesAdvisory {
  */
 export function watchMaxDeliveries(
   nc: NatsConnection,
-  js: JetStreamClient,
-  jsm: JetStreamManager,
+  ctx: BackstopContext,
   durables: readonly { stream: string; durable: string }[],
-  log: Logger,
 ): Subscription[] {
   return durables.map(({ stream, durable }) =>
     nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${durable}`, {
@@ -33,18 +42,14 @@ export function watchMaxDeliveries(
         } catch {
           return;
         }
-        void deadLetterFromStream(js, jsm, adv, log);
+        void deadLetterFromStream(ctx, adv);
       },
     }),
   );
 }
 
-async function deadLetterFromStream(
-  js: JetStreamClient,
-  jsm: JetStreamManager,
-  adv: MaxDeliveriesAdvisory,
-  log: Logger,
-): Promise<void> {
+async function deadLetterFromStream(ctx: BackstopContext, adv: MaxDeliveriesAdvisory): Promise<void> {
+  const { js, jsm, log } = ctx;
   const at = {
     stream: adv.stream,
     consumer: adv.consumer,
@@ -54,21 +59,28 @@ async function deadLetterFromStream(
   try {
     const stored = await jsm.streams.getMessage(adv.stream, { seq: adv.stream_seq });
     if (!stored) throw new Error('message no longer in its stream');
-    await ensureStream(jsm, DEADLETTER_STREAM, log);
-    const ack = await publishDeadLetter(js, {
-      subject: stored.subject,
-      stream: adv.stream,
-      streamSeq: adv.stream_seq,
-      consumer: adv.consumer,
-      deliveries: adv.deliveries,
-      error:
-        'max deliveries reached without a verdict (the process stopped, its ack was lost, or its dead letter failed)',
-      data: stored.data,
-      traceparent: stored.header.get('traceparent') || undefined,
-    });
-    if (!ack.duplicate)
+    await ensureStream(jsm, DEADLETTER_STREAM, ctx.streams, log);
+    const ack = await publishDeadLetter(
+      js,
+      {
+        subject: stored.subject,
+        stream: adv.stream,
+        streamSeq: adv.stream_seq,
+        consumer: adv.consumer,
+        deliveries: adv.deliveries,
+        error:
+          'max deliveries reached without a verdict (the process stopped, its ack was lost, or its dead letter failed)',
+        data: stored.data,
+        traceparent: stored.header.get('traceparent') || undefined,
+      },
+      ctx.maxPayload(),
+    );
+    if (!ack.duplicate) {
+      ctx.outcome(adv.consumer, true);
       log.error({ ...at, subject: stored.subject }, 'max deliveries reached; dead-lettered from the stream');
+    }
   } catch (err) {
+    ctx.outcome(adv.consumer, false);
     log.error({ ...at, err }, 'max deliveries reached and the message could not be dead-lettered');
   }
 }

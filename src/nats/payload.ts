@@ -1,8 +1,12 @@
 import type { z } from 'zod';
+import { PermanentMessageError } from './message-handler.js';
 
-/** A message body that is not JSON or does not match its subject's schema. */
-export class PayloadError extends Error {
-  override readonly name = 'PayloadError';
+/** A message body that is not JSON or does not match its subject's schema: dead-lettered at once. */
+export class PayloadError extends PermanentMessageError {
+  override name = 'PayloadError';
+  constructor(message: string) {
+    super('validation_error', message);
+  }
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });

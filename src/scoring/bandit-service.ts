@@ -5,7 +5,7 @@ import { EventNotFoundError, ValidationError } from '../errors/app-errors.js';
 import type { DecisionLogSink } from '../evaluation/decision-log.js';
 import { type CandidateFields, FEATURE_WIDTH, featureMatrix } from '../features/mod.js';
 import type { StatsResponse } from '../http/schemas/inspect.js';
-import type { RewardRequest, RewardResponse } from '../http/schemas/reward.js';
+import type { RewardByValue, RewardRequest, RewardResponse } from '../http/schemas/reward.js';
 import type { ScoreRequest, ScoreResponse } from '../http/schemas/score.js';
 import { type Choice, chooseEGreedy, chooseLinUCB, rankOrder } from '../policies/choose.js';
 import type { PolicyName } from '../policies/policy-names.js';
@@ -168,7 +168,7 @@ export class BanditService {
 
   async reward(spec: PolicySpec, req: RewardRequest): Promise<RewardResponse> {
     const ts = new Date(this.deps.clock()).toISOString();
-    if (req.candidate !== undefined) return this.rewardByValue(spec, req, req.candidate, ts);
+    if (req.candidate !== undefined) return this.rewardByValue(spec, req, ts);
 
     const eventId = req.event_id!;
     const candidateId = req.candidate_id!;
@@ -213,12 +213,8 @@ export class BanditService {
     return rewardResponse(req.user_id, d.policies[at]!, outcomes[at]!);
   }
 
-  private async rewardByValue(
-    spec: PolicySpec,
-    req: RewardRequest,
-    candidate: NonNullable<RewardRequest['candidate']>,
-    ts: string,
-  ): Promise<RewardResponse> {
+  private async rewardByValue(spec: PolicySpec, req: RewardByValue, ts: string): Promise<RewardResponse> {
+    const candidate = req.candidate;
     if (spec.needsProfile && req.profile_features === undefined) {
       throw ValidationError.at(['body', 'profile_features'], 'Field required', 'missing');
     }

@@ -1,10 +1,11 @@
 import { createReadStream, mkdirSync } from 'node:fs';
-import { type FileHandle, open, readdir, unlink } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import { isPolicyName, type PolicyName } from '../policies/policy-names.js';
 import type { DecisionStore } from './decision-store.js';
+import { JsonLinesAppender } from './json-lines-appender.js';
 
 /** What a reward by event needs of the decision it rewards (CONTRACT §4). */
 export interface Decision {
@@ -62,9 +63,9 @@ interface ResetLine {
 const HOUR_MS = 3_600_000;
 
 /**
- * Decisions, durable before the score response leaves: an append-only journal of hourly JSON-lines
- * segments under `{STATE_DIR}/events/`, written with group commit (every line queued while a write is in
- * flight goes out in the next single write), plus an in-memory index of the most recent ones. Segments
+ * STATE_BACKEND=file: decisions, durable before the score response leaves: an append-only journal of
+ * hourly JSON-lines segments under `{STATE_DIR}/events/`, written by the shared group-commit appender
+ * (which ends a torn tail before appending), plus an in-memory index of the most recent ones. Segments
  * older than the reward window are deleted, so the journal's size is bounded by the window. A SIGKILL
  * loses nothing that was acknowledged: the write has reached the kernel before the promise resolves
  * (FSYNC=1 also survives power loss). A torn last line is skipped on reading.
@@ -73,14 +74,15 @@ export class DecisionJournal implements DecisionStore {
   readonly kind = 'file';
   private readonly recent = new Map<string, Decision>();
   private readonly resets = new Map<string, number>();
-  private queue: { line: string; resolve(): void; reject(e: unknown): void }[] = [];
-  private flushing: Promise<void> | null = null;
-  private segment: { hour: number; fh: FileHandle } | null = null;
+  private readonly appender: JsonLinesAppender;
+  /** The hour of the last segment written to; a new hour prunes the segments past the window. */
+  private hour: number | null = null;
   private readonly eventsDir: string;
 
   constructor(private readonly opts: DecisionJournalOptions) {
     this.eventsDir = join(opts.dir, 'events');
     mkdirSync(this.eventsDir, { recursive: true });
+    this.appender = new JsonLinesAppender({ fsync: opts.fsync });
   }
 
   get cached(): number {
@@ -127,9 +129,7 @@ export class DecisionJournal implements DecisionStore {
   }
 
   async close(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    await this.segment?.fh.close();
-    this.segment = null;
+    await this.appender.close();
   }
 
   private remember(d: Decision): void {
@@ -146,40 +146,13 @@ export class DecisionJournal implements DecisionStore {
     if ((this.resets.get(user) ?? -1) < t) this.resets.set(user, t);
   }
 
-  private append(line: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ line, resolve, reject });
-      this.flushing ??= this.flushLoop();
-    });
-  }
-
-  private async flushLoop(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        try {
-          const fh = await this.currentSegment();
-          await fh.write(`${batch.map((b) => b.line).join('\n')}\n`);
-          if (this.opts.fsync) await fh.datasync();
-          for (const b of batch) b.resolve();
-        } catch (err) {
-          for (const b of batch) b.reject(err);
-        }
-      }
-    } finally {
-      this.flushing = null;
-    }
-  }
-
-  private async currentSegment(): Promise<FileHandle> {
+  private async append(line: string): Promise<void> {
     const hour = Math.floor(this.opts.clock() / HOUR_MS) * HOUR_MS;
-    if (this.segment?.hour === hour) return this.segment.fh;
-    await this.segment?.fh.close();
-    const fh = await open(join(this.eventsDir, segmentName(hour)), 'a');
-    this.segment = { hour, fh };
-    await this.prune();
-    return fh;
+    if (this.hour !== hour) {
+      this.hour = hour;
+      await this.prune();
+    }
+    await this.appender.append(join(this.eventsDir, segmentName(hour)), line);
   }
 
   private async prune(): Promise<void> {

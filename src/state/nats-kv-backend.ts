@@ -2,15 +2,23 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import type { NatsSecurity } from '../config/nats-connect-settings.js';
+import { describeConnectFailure, natsClientOptions } from '../nats/connect-options.js';
 import { KvDecisionStore } from './kv-decision-store.js';
 import { NatsKvStateStore } from './nats-kv-store.js';
+import { ensureRewardStream, NatsRewardLog } from './nats-reward-log.js';
 
 export interface NatsKvBackendOptions {
   /** Comma-separated server URLs; the client also learns the cluster's other nodes from them. */
   readonly servers: string;
+  /** Credentials and TLS, the same as the consumers' (CONTRACT §6); none when absent. */
+  readonly security?: NatsSecurity & { readonly serversVariable?: string };
   readonly replicas: number;
   readonly stateBucket: string;
   readonly decisionsBucket: string;
+  /** The rewards stream, the state's source of truth (replicated like the state bucket). */
+  readonly rewardsStream: string;
+  readonly rewardsMaxAgeMs: number;
   readonly windowMs: number;
   readonly timeoutMs: number;
   readonly maxCachedDecisions: number;
@@ -23,6 +31,7 @@ const STATE_HISTORY = 8;
 export interface NatsKvBackend {
   readonly store: NatsKvStateStore;
   readonly decisions: KvDecisionStore;
+  readonly rewardLog: NatsRewardLog;
 }
 
 /**
@@ -32,15 +41,16 @@ export interface NatsKvBackend {
  * acknowledged, which a lagging follower answering a direct get would not guarantee.
  */
 export async function openNatsKvBackend(opts: NatsKvBackendOptions): Promise<NatsKvBackend> {
+  const client = natsClientOptions({ ...opts.security, servers: opts.servers });
   const nc = await connect({
-    servers: opts.servers
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0),
+    ...client.options,
     name: 'oo-bandit-scorer',
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     timeout: opts.timeoutMs,
+  }).catch((err: unknown) => {
+    // Say what failed (authentication, TLS, reachability) and which variables set it up.
+    throw new Error(`nats-kv state store: ${describeConnectFailure(err, client)}`, { cause: err });
   });
   const log = opts.log.child({ component: 'nats-kv' });
   void (async () => {
@@ -50,7 +60,9 @@ export async function openNatsKvBackend(opts: NatsKvBackendOptions): Promise<Nat
     }
   })();
   try {
-    const kvm = new Kvm(jetstream(nc, { timeout: opts.timeoutMs }));
+    const js = jetstream(nc, { timeout: opts.timeoutMs });
+    const jsm = await jetstreamManager(nc, { timeout: opts.timeoutMs });
+    const kvm = new Kvm(js);
     const state = await kvm.create(opts.stateBucket, {
       replicas: opts.replicas,
       // Earlier revisions let a writer find the writes it replaced (see NatsKvStateStore.overwritten).
@@ -65,11 +77,17 @@ export async function openNatsKvBackend(opts: NatsKvBackendOptions): Promise<Nat
       allow_direct: false,
       timeout: opts.timeoutMs,
     });
+    await ensureRewardStream(jsm, {
+      stream: opts.rewardsStream,
+      replicas: opts.replicas,
+      maxAgeMs: opts.rewardsMaxAgeMs,
+    });
     return {
+      rewardLog: new NatsRewardLog({ js, jsm, stream: opts.rewardsStream, log }),
       store: new NatsKvStateStore({
         nc,
         kv: state,
-        jsm: await jetstreamManager(nc, { timeout: opts.timeoutMs }),
+        jsm,
         bucket: opts.stateBucket,
         log,
         probeTimeoutMs: Math.min(opts.timeoutMs, 2000),

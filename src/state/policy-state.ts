@@ -116,6 +116,18 @@ export function toDocument(s: PolicyState): PolicyStateDocument {
   };
 }
 
+/**
+ * The applied keys a stored document carries: ours (`applied_keys`, `{event}:{candidate}`), or those the
+ * Python service writes (`applied`, `{event}\x1f{candidate}`), so that a drop-in STATE_DIR keeps them.
+ */
+export function appliedKeysOfDocument(raw: unknown): string[] {
+  if (typeof raw !== 'object' || raw === null) return [];
+  const o = raw as { applied_keys?: unknown; applied?: unknown };
+  const ours = Array.isArray(o.applied_keys) ? o.applied_keys.filter((k) => typeof k === 'string') : [];
+  if (ours.length > 0 || !Array.isArray(o.applied)) return ours;
+  return o.applied.filter((k): k is string => typeof k === 'string').map((k) => k.replace('\x1f', ':'));
+}
+
 /** Parses a stored document; returns a reason instead of a state when it is unusable for `policy`. */
 export function fromDocument(policy: PolicyName, raw: unknown): PolicyState | { problem: string } {
   const parsed = PolicyStateDocument.safeParse(raw);
@@ -128,7 +140,7 @@ export function fromDocument(policy: PolicyName, raw: unknown): PolicyState | { 
   if (doc.A.length !== d || doc.A.some((row) => row.length !== d) || doc.b.length !== d) {
     return { problem: `A or b does not have dimension ${d}` };
   }
-  const keys = doc.applied_keys.slice(-APPLIED_KEYS_KEPT);
+  const keys = appliedKeysOfDocument(raw).slice(-APPLIED_KEYS_KEPT);
   return {
     policy,
     d,

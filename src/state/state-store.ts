@@ -19,6 +19,11 @@ export class RevisionConflictError extends Error {
   }
 }
 
+/** Applied (event id, candidate id) keys stored apart from the state documents. */
+export interface AppliedKeyIndex {
+  has(key: DocKey, idempotencyKey: string): boolean;
+}
+
 /**
  * Where per-user documents live. Everything above this interface is storage-agnostic: the file store is
  * the first implementation, a replicated one (JetStream KV) the next. Documents are plain JSON values.
@@ -31,7 +36,18 @@ export interface StateStore {
    * Replaces the document when its current revision is `expectedRevision` (null: it must not exist yet)
    * and resolves once it is durable; otherwise rejects with RevisionConflictError.
    */
-  save(key: DocKey, value: unknown, expectedRevision: number | null): Promise<number>;
+  save(
+    key: DocKey,
+    value: unknown,
+    expectedRevision: number | null,
+    newAppliedKeys?: readonly string[],
+  ): Promise<number>;
+  /**
+   * Stores that keep each idempotency key as an entry of its own (CONTRACT §4: lmdb) say so here; the
+   * repository then checks keys with it and hands the new ones to `save`, which commits them with the
+   * state in one transaction, instead of keeping them in the document.
+   */
+  readonly appliedKeys?: AppliedKeyIndex;
   /** Moves an unusable document aside (never deletes it) so that the user starts cold. */
   quarantine(key: DocKey, reason: string): Promise<void>;
   /** Removes the document; a missing one is no error. */

@@ -115,15 +115,26 @@ async function stats(base: string, user: string): Promise<{ n_updates: number; t
   return (await res.json()) as { n_updates: number; theta: number[] };
 }
 
-describe('SIGKILL under concurrent rewards', () => {
-  it(`${ROUNDS} rounds × ${CLIENTS} clients: every acknowledged update survives, nothing is applied twice`, async () => {
+// lmdb (the default) with each FSYNC setting for all rounds; the file backend alternates them.
+const CASES = [
+  { backend: 'lmdb', fsync: (_round: number) => '0' },
+  { backend: 'lmdb', fsync: (_round: number) => '1' },
+  { backend: 'file', fsync: (round: number) => (round % 2 === 0 ? '1' : '0') },
+] as const;
+
+describe.each(CASES)('SIGKILL under concurrent scores and rewards, STATE_BACKEND=$backend', (c) => {
+  it(`${ROUNDS} rounds × ${CLIENTS} clients (FSYNC ${c.fsync(0)}/${c.fsync(1)}): every acknowledged update and decision survives, nothing is applied twice`, async () => {
     const dir = tempDir();
     const sent: Sent[] = [];
     let totalAcked = 0;
     let totalUnacked = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      const fsync = round % 2 === 0 ? '1' : '0';
-      const server = await spawnServer({ STATE_DIR: dir, FSYNC: fsync, METRICS_PROCESS: '0' });
+      const server = await spawnServer({
+        STATE_BACKEND: c.backend,
+        STATE_DIR: dir,
+        FSYNC: c.fsync(round),
+        METRICS_PROCESS: '0',
+      });
       const users = [...new Set(sent.map((s) => s.user))];
 
       // After the previous kill: at least every acknowledged update, at most every sent one.
@@ -173,5 +184,5 @@ describe('SIGKILL under concurrent rewards', () => {
     // The kills did land mid-stream: some rewards were in flight.
     expect(totalUnacked).toBeGreaterThan(0);
     expect(totalAcked).toBeGreaterThan(ROUNDS * CLIENTS);
-  }, 120_000);
+  }, 420_000);
 });

@@ -116,8 +116,6 @@ describe('interval coverage on simulated logs with known policy values', () => {
       }
     }
     for (const [what, hits] of covered) expect(hits, what).toBeGreaterThanOrEqual(90);
-    // Printed so that a regression towards the bound is visible before it fails.
-    console.log(Object.fromEntries(covered));
   });
 
   it('an interval built from a biased estimate does not cover (the test can fail)', () => {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { type ConnectionOptions, connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { onTestFinished } from 'vitest';
 
 /** A plain NATS client for the test's side: publishing, and reading streams and consumers. */
@@ -16,8 +16,9 @@ export interface TestClient {
   ): Promise<number>;
 }
 
-export async function testClient(url: string): Promise<TestClient> {
-  const nc = await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+/** `options`: credentials and TLS for a server that asks for them. */
+export async function testClient(url: string, options: ConnectionOptions = {}): Promise<TestClient> {
+  const nc = await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 200, ...options });
   onTestFinished(() => nc.close());
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc, { checkAPI: false });

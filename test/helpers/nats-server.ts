@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { onTestFinished } from 'vitest';
 import { freePort } from './free-port.js';
@@ -12,12 +14,22 @@ export interface NatsServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port and store (after stop). */
   restart(): Promise<void>;
+  /** Sends a signal without waiting for an exit (SIGSTOP/SIGCONT: a node that stops answering, then resumes). */
+  signal(signal: NodeJS.Signals): void;
 }
 
-/** A real nats-server with JetStream on a free loopback port and a temporary store. */
-export async function startNatsServer(extraArgs: string[] = []): Promise<NatsServer> {
+/**
+ * A real nats-server with JetStream on a free loopback port and a temporary store. `config` is the text
+ * of a server configuration file (authorization, tls blocks); the command-line flags add the rest.
+ */
+export async function startNatsServer(extraArgs: string[] = [], config?: string): Promise<NatsServer> {
   let port = await freePort();
   const storeDir = tempDir('oo-nats-');
+  if (config !== undefined) {
+    const file = join(storeDir, 'server.conf');
+    writeFileSync(file, config);
+    extraArgs = ['-c', file, ...extraArgs];
+  }
   let proc: ChildProcess | null = null;
   const start = async () => {
     const p = spawn(
@@ -40,7 +52,13 @@ export async function startNatsServer(extraArgs: string[] = []): Promise<NatsSer
     p.kill(signal);
     await exited;
   };
-  onTestFinished(() => stop('SIGKILL'));
+  const signal = (sig: NodeJS.Signals) => {
+    (proc as ChildProcess | null)?.kill(sig);
+  };
+  onTestFinished(async () => {
+    signal('SIGCONT');
+    await stop('SIGKILL');
+  });
   for (let attempt = 1; ; attempt++) {
     try {
       await start();
@@ -50,7 +68,7 @@ export async function startNatsServer(extraArgs: string[] = []): Promise<NatsSer
       port = await freePort();
     }
   }
-  return { url: `nats://127.0.0.1:${port}`, port, storeDir, stop, restart: start };
+  return { url: `nats://127.0.0.1:${port}`, port, storeDir, stop, restart: start, signal };
 }
 
 export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {

@@ -15,6 +15,7 @@ const CONTRACT_ROUTES: [method: string, path: string][] = [
   ['get', '/features/{user_id}'],
   ['post', '/reset/{user_id}'],
   ['get', '/health'],
+  ['get', '/ready'],
   ['post', '/score/batch'],
   ['post', '/recommend'],
   ['get', '/evaluation'],

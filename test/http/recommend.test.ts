@@ -163,6 +163,7 @@ describe('GET /evaluation', () => {
       ['egreedy_v1', 'linucb_v1', 'egreedy_v2'].map((policy, i) => ({
         policy,
         role: i === 0 ? 'logging' : 'shadow',
+        agreement: null,
         n: 0,
         ips: null,
         snips: null,

@@ -158,7 +158,7 @@ describe('stats, features, reset', () => {
   });
 
   it('removes every policy file, the sync file, the decisions and the ring buffer', async () => {
-    const { app, stateDir } = await testApp();
+    const { app, stateDir } = await testApp({ STATE_BACKEND: 'file' });
     const events: string[] = [];
     for (const [url, rurl, extra] of [
       ['/score', '/reward', {}],

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { AUTO_ORDER, loadBackend } from '../../kernels/registry.js';
+import { AUTO_ORDER, type BackendLoaders, LOADERS, loadBackend } from '../../kernels/registry.js';
 import { ConfigError, loadConfig } from '../../src/config/env.js';
 import { logCapture } from '../helpers/log-capture.js';
 import { testApp } from '../helpers/test-app.js';
+
+/** The real loaders, except that the native TF.js packages fail to load, as where their libraries are missing. */
+const WITHOUT_TFJS_NODE: BackendLoaders = {
+  ...LOADERS,
+  'tfjs-node': () => Promise.reject(new Error('libtensorflow.so.2: cannot open shared object file')),
+  'tfjs-node-gpu': () => Promise.reject(new Error('libcudart.so.11.0: cannot open shared object file')),
+};
 
 describe('backend registry', () => {
   it('auto takes the first float64 backend that loads', async () => {
@@ -13,8 +20,8 @@ describe('backend registry', () => {
   });
 
   it('falls back to the auto chain when the named backend cannot load, saying why', async () => {
-    // No CUDA libtensorflow on a CI machine: tfjs-node-gpu cannot load here.
-    const { backend, failed } = await loadBackend('tfjs-node-gpu');
+    // As on a machine without CUDA's libtensorflow, whatever this machine has.
+    const { backend, failed } = await loadBackend('tfjs-node-gpu', WITHOUT_TFJS_NODE);
     expect(backend.name).toBe('wasm-simd');
     expect(failed[0]?.name).toBe('tfjs-node-gpu');
     expect(failed[0]?.error.length).toBeGreaterThan(0);
@@ -54,7 +61,10 @@ describe('backend registry', () => {
   });
 
   it('takes a preference list, in order, then the float64 chain', async () => {
-    const { backend, failed } = await loadBackend(['tfjs-node-gpu', 'tfjs-node', 'js-f64']);
+    const { backend, failed } = await loadBackend(
+      ['tfjs-node-gpu', 'tfjs-node', 'js-f64'],
+      WITHOUT_TFJS_NODE,
+    );
     expect(backend.name).toBe('js-f64');
     expect(failed.map((f) => f.name)).toEqual(['tfjs-node-gpu', 'tfjs-node']);
     expect(loadConfig({ SCORER_BACKEND: 'tfjs-node-gpu, tfjs-webgpu' }).SCORER_BACKEND).toEqual([

@@ -69,3 +69,61 @@ describe.each<[Precision, number]>([
     }
   });
 });
+
+describe('wasm-simd slot checks and widths without unrolled kernels', () => {
+  it('throws the slot error when a bad slot is in the main half, the worker half, or a lone row', async () => {
+    const module = await compileBanditModule();
+    const d = 12;
+    const slab = new WasmSlab(d, 4, instantiate(module), wasmKernels(), 'float64', module, 64);
+    const n = 400;
+    const x = new Float64Array(n * d).fill(0.5);
+    const slots = Int32Array.from({ length: n }, (_, i) => (i >> 3) % 4);
+    await slab.scoreGreedy(x, slots); // starts the worker
+    for (let i = 0; i < 200 && !slab.secondCoreReady; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(slab.secondCoreReady).toBe(true);
+    for (const [at, bad] of [
+      [3, 4],
+      [n - 2, -1],
+      [n >> 1, 99],
+    ] as const) {
+      const s = slots.slice();
+      s[at] = bad;
+      await expect(slab.scoreGreedy(x, s)).rejects.toThrow(`slot ${bad} is outside the slab (capacity 4)`);
+      await expect(slab.scoreUCB(x, s, 1)).rejects.toThrow(`slot ${bad} is outside the slab (capacity 4)`);
+    }
+    slab.dispose();
+  });
+
+  it.each([1, 2, 3, 16])('scores width %i (the generic loops) like the reference', async (d) => {
+    const module = await compileBanditModule();
+    const users = 5;
+    const slab = new WasmSlab(d, users, instantiate(module), wasmKernels(), 'float64', module);
+    let seed = 7 + d;
+    const rnd = () => {
+      seed = (seed * 16807) % 2147483647;
+      return (seed / 2147483647) * 2 - 1;
+    };
+    const posts = Array.from({ length: users }, () => {
+      const a = ridgeIdentity(d, 1);
+      const b = new Float64Array(d);
+      for (let i = 0; i < 3; i++) rankOneUpdate(a, b, Array.from({ length: d }, rnd), rnd(), d);
+      return posterior(a, b, d);
+    });
+    const ainv = new Float64Array(users * d * d);
+    const theta = new Float64Array(users * d);
+    posts.forEach((p, u) => {
+      ainv.set(p.ainv, u * d * d);
+      theta.set(p.theta, u * d);
+    });
+    slab.write(Int32Array.from(posts.keys()), ainv, theta, new Float64Array(users * d));
+    // Runs of 1..7 rows: odd and even, so pairs and a left-over row both occur.
+    const slots = Int32Array.from([0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 0, 0]);
+    const x = Float64Array.from({ length: slots.length * d }, rnd);
+    const want = Float64Array.from(
+      slots,
+      (s, r) => scoreGreedy(posts[s]!, x.subarray(r * d, (r + 1) * d), 1)[0]!,
+    );
+    expect(maxRelError(await slab.scoreGreedy(x, slots), want)).toBeLessThanOrEqual(1e-9);
+    slab.dispose();
+  });
+});

@@ -6,7 +6,7 @@ import { health, natsApp } from './nats-app.js';
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
 describe('dead-lettering', () => {
-  it('retries a poison message NATS_MAX_DELIVER times, then stores it in deadletter with its headers', async () => {
+  it('retries a failing message NATS_MAX_DELIVER times and dead-letters invalid payloads at once, with headers', async () => {
     const server = await startNatsServer();
     const { app, logs } = await natsApp(server.url, { NATS_MAX_DELIVER: '3' });
     const client = await testClient(server.url);
@@ -31,7 +31,9 @@ describe('dead-lettering', () => {
 
     const sync = bySubject.get('deadletter.signals.task.synced')![0]!;
     expect(sync.header.get('Oo-Original-Subject')).toBe('signals.task.synced');
-    expect(sync.header.get('Oo-Delivery-Count')).toBe('3');
+    // A payload that fails validation can never succeed: dead-lettered at its first delivery.
+    expect(sync.header.get('Oo-Delivery-Count')).toBe('1');
+    expect(sync.header.get('Oo-Error-Kind')).toBe('permanent');
     expect(sync.header.get('Oo-Original-Stream')).toBe('signals');
     expect(sync.header.get('Oo-Consumer')).toBe('feature-pipeline-signals');
     expect(sync.header.get('Oo-Error')).toMatch(/ts: .*task_count: /);
@@ -39,15 +41,19 @@ describe('dead-lettering', () => {
     expect(sync.string()).toBe(badSync);
 
     const rewards = bySubject.get('deadletter.feedback.reward.linucb_v1')!;
-    expect(rewards.map((m) => m.header.get('Oo-Delivery-Count'))).toEqual(['3', '3']);
-    const errors = rewards.map((m) => m.header.get('Oo-Error')).sort();
-    expect(errors[0]).toMatch(/never-scored is unknown/);
-    expect(errors[1]).toMatch(/not UTF-8 JSON/);
+    const byBody = new Map(rewards.map((m) => [m.string(), m]));
+    const unknown = byBody.get(JSON.stringify(unknownEvent))!;
+    expect(unknown.header.get('Oo-Delivery-Count')).toBe('3');
+    expect(unknown.header.get('Oo-Error-Kind')).toBe('exhausted');
+    expect(unknown.header.get('Oo-Error')).toMatch(/never-scored is unknown/);
+    const notJson = byBody.get('not json')!;
+    expect(notJson.header.get('Oo-Delivery-Count')).toBe('1');
+    expect(notJson.header.get('Oo-Error')).toMatch(/^validation_error: .*not UTF-8 JSON/);
     expect(rewards.map((m) => m.string()).sort()).toEqual([JSON.stringify(unknownEvent), 'not json'].sort());
 
     const h = (await health(app)).nats.consumers;
-    expect(h.signals).toMatchObject({ processed: 1, errors: 3, dead_lettered: 1 });
-    expect(h.feedback).toMatchObject({ processed: 0, errors: 6, dead_lettered: 2 });
+    expect(h.signals).toMatchObject({ processed: 1, errors: 1, dead_lettered: 1 });
+    expect(h.feedback).toMatchObject({ processed: 0, errors: 4, dead_lettered: 2 });
     // Terminated: nothing pending, nothing waiting for an ack, nothing redelivered later.
     await waitFor('signals consumer settled', () =>
       consumerSettled(client.jsm, 'signals', 'feature-pipeline-signals'),
@@ -56,12 +62,10 @@ describe('dead-lettering', () => {
       consumerSettled(client.jsm, 'feedback', 'feature-pipeline-feedback'),
     );
     const failed = logs.lines.filter((l) => l.msg === 'message failed; nak for redelivery');
-    expect(failed).toHaveLength(6);
-    expect(
-      failed
-        .filter((l) => l.subject === 'signals.task.synced')
-        .every((l) => l.trace_id === TRACEPARENT.split('-')[1]),
-    ).toBe(true);
+    expect(failed).toHaveLength(2);
+    const atOnce = logs.lines.filter((l) => l.msg === 'message failed for good; dead-lettered at once');
+    expect(atOnce).toHaveLength(2);
+    expect(atOnce.find((l) => l.subject === 'signals.task.synced')?.trace_id).toBe(TRACEPARENT.split('-')[1]);
   });
 
   it('when the dead letter cannot be stored, the max-deliveries advisory still dead-letters the message', async () => {
@@ -83,6 +87,11 @@ describe('dead-lettering', () => {
     expect(
       logs.lines.some((l) => l.msg === 'message failed at its last delivery; dead letter not stored'),
     ).toBe(true);
-    expect((await health(app)).nats.consumers.signals).toMatchObject({ errors: 2, dead_lettered: 0 });
+    // Both deliveries tried to dead-letter it (an invalid payload is permanent) and failed; the backstop stored it.
+    await waitFor(
+      'the backstop counted',
+      async () => (await health(app)).nats.consumers.signals.dead_lettered === 1,
+    );
+    expect((await health(app)).nats.consumers.signals).toMatchObject({ errors: 2, dead_letter_failures: 2 });
   });
 });

@@ -6,13 +6,14 @@ import { createTraceStore } from '../../src/observability/trace-context.js';
 import { testClient } from '../helpers/nats-client.js';
 import { startNatsServer } from '../helpers/nats-server.js';
 
+const STREAMS = { replicas: 1, maxAgeMs: 3_600_000, acceptExisting: false };
 const log = () => createLogger({ level: 'silent', traces: createTraceStore() });
 
 describe('decisions stream publisher', () => {
   it('creates the decisions stream when missing and publishes JSON to decisions.{kind}', async () => {
     const server = await startNatsServer();
     const client = await testClient(server.url);
-    const pub = await openDecisionsStream(client.nc, log());
+    const pub = await openDecisionsStream(client.nc, STREAMS, log());
 
     expect((await client.jsm.streams.info('decisions')).config.subjects).toEqual(['decisions.>']);
     const decision = { type: 'decision', event_id: 'e1', propensity: 0.9, q: [0.1, -0.2] };
@@ -34,7 +35,7 @@ describe('decisions stream publisher', () => {
       subjects: ['decisions.>'],
       max_age: 3_600_000_000_000,
     });
-    const pub = await openDecisionsStream(client.nc, log());
+    const pub = await openDecisionsStream(client.nc, STREAMS, log());
     expect((await client.jsm.streams.info('decisions')).config.max_age).toBe(3_600_000_000_000);
 
     const first = await pub.publish('decision', { n: 1 }, 'event-1');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadedModules } from '../helpers/loaded-modules.js';
 import { startNatsServer } from '../helpers/nats-server.js';
+import { testApp } from '../helpers/test-app.js';
 import type { HealthBody } from './nats-app.js';
 
 describe('NATS disabled', () => {
@@ -15,6 +16,13 @@ describe('NATS disabled', () => {
         feedback: { last_msg_ts: null, processed: 0, errors: 0 },
       },
     });
+  });
+
+  it('GET /ready answers 200 ready: true without NATS (the state store is reachable)', async () => {
+    const { app } = await testApp();
+    const res = await app.inject({ method: 'GET', url: '/ready' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ ready: true });
   });
 
   it('loads them with NATS_URL (the recorder sees what the first test says is absent)', async () => {

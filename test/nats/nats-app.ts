@@ -8,7 +8,8 @@ import { testApp } from '../helpers/test-app.js';
 export async function natsApp(url: string, env: Partial<Record<keyof Config, string>> = {}) {
   const logs = logCapture();
   const t = await testApp(
-    { NATS_URL: url, LOG_LEVEL: 'info', NATS_NAK_DELAY_MS: '50', ...env },
+    // These tests read the effects of messages from the seed-layout files.
+    { STATE_BACKEND: 'file', NATS_URL: url, LOG_LEVEL: 'info', NATS_NAK_DELAY_MS: '50', ...env },
     { logDestination: logs.stream },
   );
   await waitFor('both consumers running', async () => {

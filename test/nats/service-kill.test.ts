@@ -29,7 +29,13 @@ describe('the service SIGKILLed mid-stream', () => {
   it('loses no acked effect and, restarted, handles every message exactly once', async () => {
     const server = await startNatsServer();
     const stateDir = tempDir();
-    const env = { NATS_URL: server.url, STATE_DIR: stateDir, NATS_ACK_WAIT_S: '2', NATS_NAK_DELAY_MS: '50' };
+    const env = {
+      NATS_URL: server.url,
+      STATE_BACKEND: 'file',
+      STATE_DIR: stateDir,
+      NATS_ACK_WAIT_S: '2',
+      NATS_NAK_DELAY_MS: '50',
+    };
     const client = await testClient(server.url);
 
     let service = await spawnServer(env);

@@ -18,6 +18,7 @@ describe('shutdown', () => {
     // ack_wait far beyond the test: a message left unacked by the first app would show as a stall.
     const config = configWith({
       NATS_URL: server.url,
+      STATE_BACKEND: 'file',
       STATE_DIR: stateDir,
       NATS_ACK_WAIT_S: '300',
       LOG_LEVEL: 'silent',
@@ -73,7 +74,7 @@ describe('shutdown', () => {
     await server.stop();
     const stateDir = tempDir();
     const app = await buildApp(
-      configWith({ NATS_URL: server.url, STATE_DIR: stateDir, LOG_LEVEL: 'silent' }),
+      configWith({ NATS_URL: server.url, STATE_BACKEND: 'file', STATE_DIR: stateDir, LOG_LEVEL: 'silent' }),
     );
     try {
       const res = await app.inject({ method: 'GET', url: '/health' });

@@ -38,7 +38,7 @@ describe('JetStream topology', () => {
     });
   });
 
-  it('keeps existing streams and brings an existing durable to the configured max_deliver', async () => {
+  it('keeps existing streams (accepted as they are) and brings an existing durable to the configured max_deliver', async () => {
     const server = await startNatsServer();
     const { jsm } = await testClient(server.url);
     await jsm.streams.add({ name: 'signals', subjects: ['signals.>'], max_msgs: 1234 });
@@ -48,11 +48,19 @@ describe('JetStream topology', () => {
       ack_policy: 'explicit' as never,
       max_deliver: 9,
     });
-    await natsApp(server.url, { NATS_MAX_DELIVER: '3' });
+    // A count limit could lose messages: used only because NATS_ACCEPT_EXISTING=1 says so.
+    const { logs } = await natsApp(server.url, { NATS_MAX_DELIVER: '3', NATS_ACCEPT_EXISTING: '1' });
 
     expect((await jsm.streams.info('signals')).config.max_msgs).toBe(1234);
     expect((await jsm.consumers.info('feedback', 'feature-pipeline-feedback')).config.max_deliver).toBe(3);
     expect((await jsm.consumers.info('signals', 'feature-pipeline-signals')).config.max_deliver).toBe(3);
+    const updated = logs.lines.find((l) => String(l.msg).startsWith('consumer settings updated'));
+    expect(updated).toMatchObject({ old: { max_deliver: 9 }, new: { max_deliver: 3 } });
+    expect(
+      logs.lines.some(
+        (l) => l.level === 'warn' && /max_msgs 1234/.test(String(l.msg)) && l.stream === 'signals',
+      ),
+    ).toBe(true);
   });
 
   it('restarts the consume loop and re-creates a durable deleted under it', async () => {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ServiceMetrics } from '../../src/observability/metrics.js';
 import { scoreBody, testApp } from '../helpers/test-app.js';
@@ -64,6 +65,8 @@ describe('GET /metrics', () => {
     // The bounded caches report their sizes: one user, two policies scored.
     expect(sample(text, 'bandit_cache_entries', { cache: 'policy_states' })).toBe(2);
     expect(sample(text, 'bandit_cache_entries', { cache: 'decisions' })).toBe(3);
+    // STATE_BACKEND=lmdb bounds its hot decisions in bytes (DECISION_CACHE_MB).
+    expect(sample(text, 'bandit_cache_entries', { cache: 'decision_bytes' })).toBeGreaterThan(3 * 20 * 8);
     expect(sample(text, 'bandit_cache_entries', { cache: 'feature_ring_users' })).toBe(1);
   });
 
@@ -103,5 +106,52 @@ describe('GET /metrics', () => {
     await a.app.inject({ method: 'GET', url: '/stats/u1' });
     const textB = (await b.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(sample(textB, 'bandit_http_request_seconds_count', { route: '/stats/:user_id' })).toBeUndefined();
+  });
+});
+
+describe('requests the framework ends', () => {
+  it('are counted and timed like the rest: 400 undecodable URL, 413, 415, 404', async () => {
+    const { app } = await testApp({ BODY_LIMIT: '1024' });
+    const bad = await app.inject({ method: 'GET', url: '/stats/%' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toBe('bad_request');
+    const big = await app.inject({
+      method: 'POST',
+      url: '/score',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ pad: 'x'.repeat(4096) }),
+    });
+    expect(big.statusCode).toBe(413);
+    const text = await app.inject({
+      method: 'POST',
+      url: '/score',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'hi',
+    });
+    expect(text.statusCode).toBe(415);
+    expect(text.json().error).toBe('unsupported_media_type');
+    await app.inject({ method: 'GET', url: '/nothing/here' });
+    const body = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const count = (route: string, status: string, method: string) =>
+      sample(body, 'bandit_http_request_seconds_count', { route, status_code: status, method });
+    expect(count('unmatched', '400', 'GET')).toBe(1);
+    expect(count('/score', '413', 'POST')).toBe(1);
+    expect(count('/score', '415', 'POST')).toBe(1);
+    expect(count('unmatched', '404', 'GET')).toBe(1);
+  });
+});
+
+describe('the exposition', () => {
+  it('passes `promtool check metrics` (Prometheus naming rules), process metrics included', async () => {
+    const { app } = await testApp({ METRICS_PROCESS: '1' });
+    await app.inject({ method: 'POST', url: '/score', payload: scoreBody() });
+    await app.inject({ method: 'GET', url: '/stats/%' });
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toContain('nodejs_active_handles{');
+    expect(text).toContain('process_resident_memory_bytes');
+    const res = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(res.error, 'promtool (Debian package `prometheus`) must be installed').toBeUndefined();
+    expect(`${res.stdout}${res.stderr}`.trim()).toBe('');
+    expect(res.status).toBe(0);
   });
 });

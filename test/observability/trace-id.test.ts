@@ -13,7 +13,10 @@ describe('log lines of a request', () => {
     // A corrupt file makes the state module log at error level while it handles the request.
     writeFileSync(join(dir, 'u9.json'), 'not json');
     const log = logCapture();
-    const { app } = await testApp({ STATE_DIR: dir, LOG_LEVEL: 'info' }, { logDestination: log.stream });
+    const { app } = await testApp(
+      { STATE_BACKEND: 'file', STATE_DIR: dir, LOG_LEVEL: 'info' },
+      { logDestination: log.stream },
+    );
     const res = await app.inject({
       method: 'POST',
       url: '/score',

@@ -72,4 +72,22 @@ describe('the service as a process', () => {
       expect(res.stderr).toContain(name);
     }
   });
+
+  it('ENV=production without ADMIN_TOKEN refuses to start, naming ADMIN_TOKEN; with it, it starts', async () => {
+    const refused = spawnSync(process.execPath, [SERVER], {
+      env: { ...process.env, ENV: 'production', ADMIN_TOKEN: '', STATE_DIR: tempDir() },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('ADMIN_TOKEN');
+    const server = await spawnServer({ STATE_DIR: tempDir(), ENV: 'production', ADMIN_TOKEN: 'secret-1' });
+    const open = await fetch(`${server.url}/reset/u1`, { method: 'POST' });
+    expect(open.status).toBe(401);
+    const ok = await fetch(`${server.url}/reset/u1`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer secret-1' },
+    });
+    expect(ok.status).toBe(200);
+  });
 });

@@ -41,5 +41,5 @@ describe('replicas sharing state through JetStream KV', () => {
     expect(both.filter((b) => b.json.applied)).toHaveLength(1);
     acked.push({ user: USERS[15]!, key: body.event_id, x: vectorOf(req, 2), reward: -0.5 });
     await expectReference(r3.url, acked);
-  }, 60_000);
+  }, 120_000);
 });

@@ -14,7 +14,6 @@ function inject(app: FastifyInstance): Transport {
 describe('the simulator against the real service (in-process HTTP)', () => {
   it('LinUCB learns: its regret over 5,000 rounds is sublinear and far below uniform random', async () => {
     const { app } = await testApp({ ACTIVE_POLICY: 'linucb_v1', SHADOW_POLICIES: '' });
-    const started = Date.now();
     const r = await simulate({
       transport: inject(app),
       rounds: 5000,
@@ -24,7 +23,6 @@ describe('the simulator against the real service (in-process HTTP)', () => {
     });
     const lin = r.outcomes.find((o) => o.policy === 'linucb_v1')!;
     const rnd = r.outcomes.find((o) => o.policy === 'uniform_random')!;
-    console.log({ ms: Date.now() - started, lin, rnd });
     expect(r.active).toBe('linucb_v1');
     expect(lin.secondHalf).toBeLessThan(0.6 * lin.firstHalf);
     expect(lin.regret).toBeLessThan(0.3 * rnd.regret);

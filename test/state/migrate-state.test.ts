@@ -59,6 +59,39 @@ describe('npm run migrate-state', () => {
     expect(stats.n_updates).toBe(3);
   });
 
+  it('carries lmdb → KV → lmdb exactly: both databases export the same files', async () => {
+    const nats = await startNatsServer();
+    const a = tempDir();
+    for (const [i, name] of ['alice.json', 'bob_egreedy.json', 'carol_sync.json'].entries()) {
+      const text = name.endsWith('_sync.json')
+        ? '{"last_sync_ts": "2026-11-24T09:30:00Z", "task_count": 4}'
+        : linucbDoc(i + 1)
+            .replace('linucb_v1', name.includes('egreedy') ? 'egreedy_v1' : 'linucb_v1')
+            .replace('"last_update_ts": null', '"last_update_ts": null, "applied_keys": ["e1:t1", "e0:t2"]');
+      writeFileSync(join(a, name), text);
+    }
+    const env = { NATS_KV_URL: nats.url, NATS_KV_BUCKET: 'from-lmdb' };
+    expect((await migrate(['--from', 'file', '--to', 'lmdb'], { STATE_DIR: a })).result).toMatchObject({
+      copied: 3,
+    });
+    expect(
+      (await migrate(['--from', 'lmdb', '--to', 'nats-kv'], { ...env, STATE_DIR: a })).result,
+    ).toMatchObject({ copied: 3 });
+    const b = tempDir();
+    expect(
+      (await migrate(['--from', 'nats-kv', '--to', 'lmdb'], { ...env, STATE_DIR: b })).result,
+    ).toMatchObject({ copied: 3 });
+    expect((await migrate(['--from', 'lmdb', '--to', 'file'], { STATE_DIR: b })).result).toMatchObject({
+      copied: 3,
+    });
+    // a still holds the files lmdb was filled from; exporting its lmdb over them gives b's bytes.
+    await migrate(['--from', 'lmdb', '--to', 'file'], { STATE_DIR: a });
+    for (const name of readdirSync(b).filter((f) => f.endsWith('.json'))) {
+      expect(readFileSync(join(b, name)).equals(readFileSync(join(a, name))), name).toBe(true);
+    }
+    expect(JSON.parse(readFileSync(join(b, 'alice.json'), 'utf8')).applied_keys).toEqual(['e1:t1', 'e0:t2']);
+  });
+
   it('refuses a missing or same backend', async () => {
     await expect(migrate(['--from', 'file', '--to', 'file'], {})).rejects.toMatchObject({ code: 2 });
   });

@@ -16,6 +16,8 @@ async function backend(url: string, windowMs = 60_000) {
     replicas: 1,
     stateBucket: 'state',
     decisionsBucket: 'decisions',
+    rewardsStream: 'rewards',
+    rewardsMaxAgeMs: 3_600_000,
     windowMs,
     timeoutMs: 1000,
     maxCachedDecisions: 100,
@@ -107,6 +109,30 @@ describe('STATE_BACKEND=nats-kv', () => {
     const onB = (await b.inject({ method: 'GET', url: '/stats/u:1' })).json();
     expect(onA.theta).toEqual(onB.theta);
     expect(onA.n_updates).toBe(1);
+  });
+
+  it('a reset removes the user from the rewards stream too: no replica folds the old rewards back', async () => {
+    const nats = await startNatsServer();
+    const { app: a } = await testApp(kvEnv(nats.url, { NATS_KV_MAX_STALENESS_MS: '50' }));
+    const { app: b } = await testApp(kvEnv(nats.url, { NATS_KV_MAX_STALENESS_MS: '50' }));
+    const byValue = (reward: number) => ({
+      method: 'POST' as const,
+      url: '/reward',
+      payload: { user_id: 'u:r', reward, candidate: CANDIDATES[0], now: '2026-11-24T09:30:00Z' },
+    });
+    for (const r of [1, -0.5]) expect((await a.inject(byValue(r))).statusCode).toBe(200);
+    expect((await b.inject({ method: 'POST', url: '/reset/u:r' })).statusCode).toBe(200);
+    // Past both replicas' staleness bound, every read folds the stream again (there is no snapshot now).
+    const expectStats = async (n: number, total: number) => {
+      await sleep(200);
+      for (const app of [a, b]) {
+        const stats = (await app.inject({ method: 'GET', url: '/stats/u:r' })).json();
+        expect(stats).toMatchObject({ n_updates: n, total_reward: total });
+      }
+    };
+    await expectStats(0, 0);
+    expect((await b.inject(byValue(0.25))).json()).toMatchObject({ applied: true, n_updates: 1 });
+    await expectStats(1, 0.25);
   });
 
   it("refreshes a hot user after another replica's reward", async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { CANDIDATES, scoreBody, testApp } from '../helpers/test-app.js';
 
 const T0 = Date.parse('2026-03-20T00:00:00Z');
 
-describe('durable per-user state on disk', () => {
+describe.each(['lmdb', 'file'] as const)('durable per-user state, STATE_BACKEND=%s', (backend) => {
   it('1,000 rewards by value survive a restart and θ matches numpy to 1e-9', async () => {
     const dir = tempDir();
     // Random candidates and instants around the Berlin DST switch, each rebuilt by the python oracle.
@@ -26,7 +26,7 @@ describe('durable per-user state on disk', () => {
     );
     const iso = (t: number) => new Date(t).toISOString();
     {
-      const { app } = await testApp({ STATE_DIR: dir });
+      const { app } = await testApp({ STATE_BACKEND: backend, STATE_DIR: dir });
       for (const r of rewards) {
         const res = await app.inject({
           method: 'POST',
@@ -68,21 +68,22 @@ describe('durable per-user state on disk', () => {
       queries: [],
     });
 
-    const { app } = await testApp({ STATE_DIR: dir });
+    const { app } = await testApp({ STATE_BACKEND: backend, STATE_DIR: dir });
     const stats = (await app.inject({ method: 'GET', url: '/stats/egreedy/v2/u1' })).json();
     expect(stats.n_updates).toBe(1000);
     for (let i = 0; i < 12; i++) {
       const w = want.theta[i]!;
       expect(Math.abs(stats.theta[i] - w) / Math.max(Math.abs(w), 1e-6)).toBeLessThan(1e-9);
     }
+    if (backend !== 'file') return;
     const file = JSON.parse(readFileSync(join(dir, 'u1_egreedy_v2.json'), 'utf8'));
     expect(file).toMatchObject({ schema: 1, policy: 'egreedy_v2', d: 12, lambda: 1, n_updates: 1000 });
     expect(file.A).toHaveLength(12);
-  });
+  }, 120_000);
 
   it('idempotency keys and scored events survive a graceful restart', async () => {
     const dir = tempDir();
-    const first = await testApp({ STATE_DIR: dir });
+    const first = await testApp({ STATE_BACKEND: backend, STATE_DIR: dir });
     const scored = (
       await first.app.inject({ method: 'POST', url: '/score/egreedy', payload: scoreBody() })
     ).json();
@@ -95,7 +96,7 @@ describe('durable per-user state on disk', () => {
     ).toBe(true);
     await first.app.close();
 
-    const { app } = await testApp({ STATE_DIR: dir });
+    const { app } = await testApp({ STATE_BACKEND: backend, STATE_DIR: dir });
     const again = await app.inject({ method: 'POST', url: '/reward/egreedy', payload: reward });
     expect(again.json()).toMatchObject({ applied: false, n_updates: 1 });
     const later = await app.inject({
@@ -105,13 +106,43 @@ describe('durable per-user state on disk', () => {
     });
     expect(later.json()).toMatchObject({ applied: true, n_updates: 2 });
   });
+});
+
+describe('the seed layout on disk (STATE_BACKEND=file)', () => {
+  it('a torn last line in the decision journal does not swallow the decisions written after it', async () => {
+    const dir = tempDir();
+    {
+      const { app } = await testApp({ STATE_BACKEND: 'file', STATE_DIR: dir });
+      await app.inject({ method: 'POST', url: '/score/egreedy', payload: scoreBody() });
+      await app.close();
+    }
+    const [segment] = readdirSync(join(dir, 'events'));
+    appendFileSync(join(dir, 'events', segment!), '{"e":"0193-torn","t":17');
+    let eventId: string;
+    {
+      const { app } = await testApp({ STATE_BACKEND: 'file', STATE_DIR: dir });
+      eventId = (await app.inject({ method: 'POST', url: '/score/egreedy', payload: scoreBody() })).json()
+        .event_id;
+      await app.close();
+    }
+    const { app } = await testApp({ STATE_BACKEND: 'file', STATE_DIR: dir });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/reward/egreedy',
+      payload: { user_id: 'u1', reward: 1, event_id: eventId, candidate_id: 't1' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+  });
 
   it('moves an unparsable state file aside, logs an error, and starts the user cold', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'u1.json'), '{"schema": 1, "A": [[1, 2');
     writeFileSync(join(dir, 'u1_egreedy.json'), JSON.stringify({ schema: 1, policy: 'egreedy_v1', d: 3 }));
     const log = logCapture();
-    const { app } = await testApp({ STATE_DIR: dir, LOG_LEVEL: 'info' }, { logDestination: log.stream });
+    const { app } = await testApp(
+      { STATE_BACKEND: 'file', STATE_DIR: dir, LOG_LEVEL: 'info' },
+      { logDestination: log.stream },
+    );
     for (const url of ['/stats/u1', '/stats/egreedy/u1']) {
       const res = await app.inject({ method: 'GET', url });
       expect(res.statusCode).toBe(200);
@@ -132,12 +163,14 @@ describe('durable per-user state on disk', () => {
     });
     expect(JSON.parse(readFileSync(join(dir, 'u1.json'), 'utf8')).n_updates).toBe(1);
   });
+});
 
+describe.each(['lmdb', 'file'] as const)('hostile user ids, STATE_BACKEND=%s', (backend) => {
   it('path traversal in user_id never touches a file outside STATE_DIR', async () => {
     const root = tempDir();
     const dir = join(root, 'state');
     mkdirSync(dir);
-    const { app } = await testApp({ STATE_DIR: dir });
+    const { app } = await testApp({ STATE_BACKEND: backend, STATE_DIR: dir });
     const hostile = fc.oneof(
       fc.constantFrom(
         '../x',
@@ -179,6 +212,7 @@ describe('durable per-user state on disk', () => {
       { numRuns: 150 },
     );
     expect(readdirSync(root)).toEqual(['state']);
-    for (const f of readdirSync(dir)) expect(f).toMatch(/^(events|decisions|(?!\.)[A-Za-z0-9._@:-]+\.json)$/);
+    for (const f of readdirSync(dir))
+      expect(f).toMatch(/^(lmdb|events|decisions|(?!\.)[A-Za-z0-9._@:-]+\.json)$/);
   });
 });

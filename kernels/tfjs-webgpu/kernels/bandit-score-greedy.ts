@@ -12,7 +12,7 @@ export function banditScoreGreedy(args: {
   backend: WebGPUBackend;
   attrs: BanditScoreGreedyAttrs;
 }): TensorInfo {
-  const { theta, x, slot } = args.inputs as Record<keyof BanditScoreGreedyInputs, TensorInfo>;
+  const { theta, x, slot } = args.inputs;
   expectDtype(slot, 'int32', 'BanditScoreGreedy slot');
   expectDtype(x, 'float32', 'BanditScoreGreedy x');
   const program = new BanditScoreGreedyProgram(slot.shape[0]!, args.attrs.d);

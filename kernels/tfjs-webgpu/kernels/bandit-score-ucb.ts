@@ -8,7 +8,7 @@ export function banditScoreUCB(args: {
   backend: WebGPUBackend;
   attrs: BanditScoreUCBAttrs;
 }): TensorInfo {
-  const { ainv, theta, x, slot } = args.inputs as Record<keyof BanditScoreUCBInputs, TensorInfo>;
+  const { ainv, theta, x, slot } = args.inputs;
   const { alpha, d } = args.attrs;
   expectDtype(slot, 'int32', 'BanditScoreUCB slot');
   expectDtype(x, 'float32', 'BanditScoreUCB x');

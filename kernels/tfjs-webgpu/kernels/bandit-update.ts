@@ -20,7 +20,7 @@ export function banditUpdate(args: {
   backend: WebGPUBackend;
   attrs: BanditUpdateAttrs;
 }): TensorInfo[] {
-  const { ainv, b, theta, x, reward, slot } = args.inputs as Record<keyof BanditUpdateInputs, TensorInfo>;
+  const { ainv, b, theta, x, reward, slot } = args.inputs;
   const { backend } = args;
   const { d } = args.attrs;
   expectDtype(slot, 'int32', 'BanditUpdate slot');

@@ -2,7 +2,16 @@
 // ../bandit.wasm). Memory is laid out by the JS side; these functions only take pointers.
 // Slab layout per slot: packed upper-triangular A⁻¹ (t = d(d+1)/2 f64), θ (d f64), b (d f64).
 
-import { ucbBlock12, ucbBlock32_12, ucbBlock32_5, ucbBlock32_7, ucbBlock5, ucbBlock7 } from './unrolled.generated';
+import {
+  greedyRun12,
+  greedyRun5,
+  greedyRun7,
+  ucbBlock32_12,
+  ucbBlock32_5,
+  ucbBlock32_7,
+  ucbBlock5,
+  ucbBlock7,
+} from './unrolled.generated';
 
 /** First byte the JS side may use. */
 export function heapBase(): usize {
@@ -10,7 +19,8 @@ export function heapBase(): usize {
 }
 
 // Candidate rows of one user are scored four (or two) at a time, one per f64x2 lane: each A⁻¹ entry
-// is loaded and splatted once for four rows. `xs` is scratch for the lane-interleaved rows.
+// is loaded and splatted once for four rows. `xs` is scratch for the lane-interleaved rows. d = 5, 7
+// use unrolled blocks; other widths (12 too, see gen-unrolled.mjs) the loop below.
 export function scoreUCB(
   ainv: usize,
   theta: usize,
@@ -21,7 +31,8 @@ export function scoreUCB(
   d: i32,
   alpha: f64,
   xs: usize,
-): void {
+  cap: i32,
+): i32 {
   const t = (d * (d + 1)) >> 1;
   const va = f64x2.splat(alpha);
   const zero = f64x2.splat(0);
@@ -29,6 +40,7 @@ export function scoreUCB(
   let r = 0;
   while (r < n) {
     const s = load<i32>(slot + (<usize>r << 2));
+    if (<u32>s >= <u32>cap) return r;
     const ao = ainv + (<usize>(s * t) << 3);
     const to = theta + (<usize>(s * d) << 3);
     if (
@@ -39,11 +51,6 @@ export function scoreUCB(
     ) {
       const x0 = x + (<usize>(r * d) << 3);
       const o4 = out + (<usize>r << 3);
-      if (d == 12) {
-        ucbBlock12(ao, to, x0, o4, alpha);
-        r += 4;
-        continue;
-      }
       if (d == 7) {
         ucbBlock7(ao, to, x0, o4, alpha);
         r += 4;
@@ -112,23 +119,51 @@ export function scoreUCB(
     store<f64>(out + (<usize>r << 3), mean + alpha * Math.sqrt(max(quad, 0.0)));
     r++;
   }
+  return n;
 }
 
-/** θ[slot]ᵀx, two features per f64x2. */
-export function scoreGreedy(theta: usize, x: usize, slot: usize, out: usize, n: i32, d: i32): void {
-  const pairs = d & ~1;
-  for (let r = 0; r < n; r++) {
+/**
+ * θ[slot]ᵀx. Rows come in runs of one user (K candidates each): a run goes through the unrolled
+ * pair kernel (θ loaded once, two rows per f64x2 fold); a lone row is scalar. Returns n, or the index
+ * of the first row whose slot is outside [0, cap): nothing past it is read, the caller throws.
+ */
+export function scoreGreedy(theta: usize, x: usize, slot: usize, out: usize, n: i32, d: i32, cap: i32): i32 {
+  let r = 0;
+  while (r < n) {
     const s = load<i32>(slot + (<usize>r << 2));
+    if (<u32>s >= <u32>cap) return r;
+    let e = r + 1;
+    while (e < n && load<i32>(slot + (<usize>e << 2)) == s) e++;
     const to = theta + (<usize>(s * d) << 3);
+    const pairs = (e - r) >> 1;
     const xo = x + (<usize>(r * d) << 3);
-    let acc = f64x2.splat(0);
-    for (let i = 0; i < pairs; i += 2) {
-      acc = f64x2.add(acc, f64x2.mul(v128.load(to + (<usize>i << 3)), v128.load(xo + (<usize>i << 3))));
-    }
-    let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-    if (pairs < d) sum += load<f64>(to + (<usize>pairs << 3)) * load<f64>(xo + (<usize>pairs << 3));
-    store<f64>(out + (<usize>r << 3), sum);
+    const oo = out + (<usize>r << 3);
+    if (d == 12) greedyRun12(to, xo, oo, pairs);
+    else if (d == 7) greedyRun7(to, xo, oo, pairs);
+    else if (d == 5) greedyRun5(to, xo, oo, pairs);
+    else greedyPairs(to, xo, oo, pairs, d);
+    for (let q = r + (pairs << 1); q < e; q++) store<f64>(out + (<usize>q << 3), dotRow(to, x + (<usize>(q * d) << 3), d));
+    r = e;
   }
+  return n;
+}
+
+/** Pairs of rows for a width without an unrolled kernel: one row at a time. */
+function greedyPairs(to: usize, x: usize, out: usize, pairs: i32, d: i32): void {
+  for (let k = 0; k < pairs << 1; k++) store<f64>(out + (<usize>k << 3), dotRow(to, x + (<usize>(k * d) << 3), d));
+}
+
+// @ts-ignore: decorator
+@inline
+function dotRow(to: usize, xo: usize, d: i32): f64 {
+  const pairs = d & ~1;
+  let acc = f64x2.splat(0);
+  for (let i = 0; i < pairs; i += 2) {
+    acc = f64x2.add(acc, f64x2.mul(v128.load(to + (<usize>i << 3)), v128.load(xo + (<usize>i << 3))));
+  }
+  let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  if (pairs < d) sum += load<f64>(to + (<usize>pairs << 3)) * load<f64>(xo + (<usize>pairs << 3));
+  return sum;
 }
 
 /**
@@ -204,11 +239,13 @@ export function scoreUCB32(
   n: i32,
   d: i32,
   alpha: f32,
-): void {
+  cap: i32,
+): i32 {
   const t = (d * (d + 1)) >> 1;
   let r = 0;
   while (r < n) {
     const s = load<i32>(slot + (<usize>r << 2));
+    if (<u32>s >= <u32>cap) return r;
     const ao = ainv + (<usize>(s * t) << 2);
     const to = theta + (<usize>(s * d) << 2);
     const x0 = x + (<usize>(r * d) << 2);
@@ -244,12 +281,14 @@ export function scoreUCB32(
     store<f32>(o4, mean + alpha * Mathf.sqrt(max(quad, <f32>0)));
     r++;
   }
+  return n;
 }
 
-export function scoreGreedy32(theta: usize, x: usize, slot: usize, out: usize, n: i32, d: i32): void {
+export function scoreGreedy32(theta: usize, x: usize, slot: usize, out: usize, n: i32, d: i32, cap: i32): i32 {
   const quads = d & ~3;
   for (let r = 0; r < n; r++) {
     const s = load<i32>(slot + (<usize>r << 2));
+    if (<u32>s >= <u32>cap) return r;
     const to = theta + (<usize>(s * d) << 2);
     const xo = x + (<usize>(r * d) << 2);
     let acc = f32x4.splat(0);
@@ -261,6 +300,7 @@ export function scoreGreedy32(theta: usize, x: usize, slot: usize, out: usize, n
     for (let i = quads; i < d; i++) sum += load<f32>(to + (<usize>i << 2)) * load<f32>(xo + (<usize>i << 2));
     store<f32>(out + (<usize>r << 2), sum);
   }
+  return n;
 }
 
 /** Sherman–Morrison over float32 storage, arithmetic in f64; `u` is d f64 of scratch. */
@@ -320,4 +360,60 @@ export function update32(
       store<f32>(ti, <f32>(<f64>load<f32>(ti) + uiRaw * g));
     }
   }
+}
+
+// ---- roofline probes for bench/kernels.ts: what this engine can do on this machine ----
+
+/** Sums `bytes` (a multiple of 64) from p as f64x2: the read bandwidth a streaming kernel can reach. */
+export function streamRead(p: usize, bytes: usize): f64 {
+  let a = f64x2.splat(0);
+  let b = f64x2.splat(0);
+  let c = f64x2.splat(0);
+  let e = f64x2.splat(0);
+  const end = p + bytes;
+  for (let q = p; q < end; q += 64) {
+    a = f64x2.add(a, v128.load(q));
+    b = f64x2.add(b, v128.load(q, 16));
+    c = f64x2.add(c, v128.load(q, 32));
+    e = f64x2.add(e, v128.load(q, 48));
+  }
+  const s = f64x2.add(f64x2.add(a, b), f64x2.add(c, e));
+  return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+}
+
+/** `iters` × 12 independent f64x2 multiply-then-add steps (48 flops each round): the f64 peak without FMA. */
+export function peakMulAdd(iters: i32, m: f64, k: f64): f64 {
+  const vm = f64x2.splat(m);
+  const vk = f64x2.splat(k);
+  let a0 = f64x2.splat(1);
+  let a1 = f64x2.splat(2);
+  let a2 = f64x2.splat(3);
+  let a3 = f64x2.splat(4);
+  let a4 = f64x2.splat(5);
+  let a5 = f64x2.splat(6);
+  let a6 = f64x2.splat(7);
+  let a7 = f64x2.splat(8);
+  let a8 = f64x2.splat(9);
+  let a9 = f64x2.splat(10);
+  let a10 = f64x2.splat(11);
+  let a11 = f64x2.splat(12);
+  for (let i = 0; i < iters; i++) {
+    a0 = f64x2.add(f64x2.mul(a0, vm), vk);
+    a1 = f64x2.add(f64x2.mul(a1, vm), vk);
+    a2 = f64x2.add(f64x2.mul(a2, vm), vk);
+    a3 = f64x2.add(f64x2.mul(a3, vm), vk);
+    a4 = f64x2.add(f64x2.mul(a4, vm), vk);
+    a5 = f64x2.add(f64x2.mul(a5, vm), vk);
+    a6 = f64x2.add(f64x2.mul(a6, vm), vk);
+    a7 = f64x2.add(f64x2.mul(a7, vm), vk);
+    a8 = f64x2.add(f64x2.mul(a8, vm), vk);
+    a9 = f64x2.add(f64x2.mul(a9, vm), vk);
+    a10 = f64x2.add(f64x2.mul(a10, vm), vk);
+    a11 = f64x2.add(f64x2.mul(a11, vm), vk);
+  }
+  const s = f64x2.add(
+    f64x2.add(f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3)), f64x2.add(f64x2.add(a4, a5), f64x2.add(a6, a7))),
+    f64x2.add(f64x2.add(a8, a9), f64x2.add(a10, a11)),
+  );
+  return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
 }

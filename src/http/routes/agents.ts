@@ -20,6 +20,7 @@ export const agentRoutes: FastifyPluginAsync<AgentRoutesOptions> = async (root, 
     {
       schema: {
         tags: ['agents'],
+        operationId: 'listAgents',
         summary: 'The registered context-inference agents',
         response: { 200: AgentList },
       },
@@ -31,6 +32,7 @@ export const agentRoutes: FastifyPluginAsync<AgentRoutesOptions> = async (root, 
     {
       schema: {
         tags: ['agents'],
+        operationId: 'inferContext',
         summary: "Infer a user's context parameters from their feedback history",
         params: AgentIdParams,
         body: AgentInferRequest,

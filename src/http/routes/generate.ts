@@ -1,18 +1,33 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { OverloadedError } from '../../errors/app-errors.js';
 import { ClientGoneError } from '../../generate/gateway-client.js';
 import type { TipGenerator } from '../../generate/tip-generator.js';
 import { traceIdOf } from '../../observability/trace-context.js';
 import { ErrorBody } from '../schemas/common.js';
 import { GenerateRequest, GenerateResponse } from '../schemas/generate.js';
 
-export const generateRoutes: FastifyPluginAsync<{ tips: TipGenerator }> = async (root, { tips }) => {
+export interface GenerateRoutesOptions {
+  readonly tips: TipGenerator;
+  /** GENERATE_MAX_INFLIGHT: gateway calls at once; past it the answer is 503 `overloaded` at once. */
+  readonly maxInflight: number;
+  readonly retryAfterS: number;
+}
+
+export const generateRoutes: FastifyPluginAsync<GenerateRoutesOptions> = async (
+  root,
+  { tips, maxInflight, retryAfterS },
+) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
+  // Each call holds a socket to the gateway and costs tokens for up to GENERATE_TIMEOUT_MS: no queue,
+  // a caller past the cap is told to come back.
+  let inflight = 0;
   app.post(
     '/generate',
     {
       schema: {
         tags: ['generate'],
+        operationId: 'generateTips',
         summary: 'Tip candidates written by the LLM behind the LiteLLM gateway',
         body: GenerateRequest,
         response: {
@@ -21,11 +36,14 @@ export const generateRoutes: FastifyPluginAsync<{ tips: TipGenerator }> = async 
           413: ErrorBody,
           422: ErrorBody,
           502: ErrorBody,
+          503: ErrorBody,
           504: ErrorBody,
         },
       },
     },
     async (request, reply) => {
+      if (inflight >= maxInflight) throw new OverloadedError(retryAfterS);
+      inflight += 1;
       // The response closing before we answered means the client went away: stop paying for tokens.
       const gone = new AbortController();
       const onClose = () => {
@@ -47,6 +65,7 @@ export const generateRoutes: FastifyPluginAsync<{ tips: TipGenerator }> = async 
         if (!reply.raw.destroyed) reply.raw.destroy();
         return reply;
       } finally {
+        inflight -= 1;
         reply.raw.off('close', onClose);
       }
     },

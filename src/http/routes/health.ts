@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AdmissionHooks } from '../concurrency-limiter.js';
-import { type HealthResponse, HealthResponse as HealthSchema } from '../schemas/inspect.js';
+import { type HealthResponse, HealthResponse as HealthSchema, ReadyResponse } from '../schemas/inspect.js';
 
 export const healthRoutes: FastifyPluginAsync<{
   health: () => Promise<HealthResponse>;
@@ -15,10 +15,40 @@ export const healthRoutes: FastifyPluginAsync<{
       ...opts.admission,
       schema: {
         tags: ['ops'],
+        operationId: 'getHealth',
         summary: 'Liveness, consumers, scorer and state backend',
         response: { 200: HealthSchema },
       },
     },
     () => opts.health(),
+  );
+};
+
+/**
+ * GET /ready: 200 `{ ready: true }`, or 503 `{ ready: false, reasons }` naming what is wrong. A plain
+ * route in the probes' admission pool, beside /health.
+ */
+export const readyRoutes: FastifyPluginAsync<{
+  notReady: () => Promise<string[]>;
+  /** The probes' own small admission pool (shared with /health and /metrics). */
+  admission?: AdmissionHooks;
+}> = async (root, opts) => {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  app.get(
+    '/ready',
+    {
+      ...opts.admission,
+      schema: {
+        tags: ['ops'],
+        operationId: 'getReady',
+        summary: 'Readiness: state store reachable; with NATS_URL, connected and both consumers running',
+        response: { 200: ReadyResponse, 503: ReadyResponse },
+      },
+    },
+    async (_request, reply) => {
+      const reasons = await opts.notReady();
+      if (reasons.length === 0) return { ready: true };
+      return reply.code(503).send({ ready: false, reasons });
+    },
   );
 };

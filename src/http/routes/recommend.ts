@@ -6,7 +6,7 @@ import type { PolicyName } from '../../policies/policy-names.js';
 import type { RecommendService } from '../../scoring/recommend-service.js';
 import type { AdmissionHooks } from '../concurrency-limiter.js';
 import { ErrorBody } from '../schemas/common.js';
-import { EvaluationQuery, EvaluationResponse } from '../schemas/evaluation.js';
+import { EvaluationQuery, EvaluationResponse, SERIES_BUCKET_MS } from '../schemas/evaluation.js';
 import { RecommendResponse } from '../schemas/recommend.js';
 import { ScoreRequest } from '../schemas/score.js';
 
@@ -18,6 +18,8 @@ export interface RecommendRoutesOptions {
   /** Rows shown even when the window holds no decision: the active policy and the shadows. */
   readonly policies: readonly PolicyName[];
   readonly clock: () => number;
+  /** DECISION_LOG: when off, /evaluation says so (its window is empty). */
+  readonly decisionLog: boolean;
   /** The scoring pool's bounded admission (a recommendation is scoring work): 503 `overloaded` past it. */
   readonly scoreAdmission?: AdmissionHooks;
 }
@@ -33,6 +35,7 @@ export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async
       ...opts.scoreAdmission,
       schema: {
         tags: ['evaluation'],
+        operationId: 'recommend',
         summary: 'The active policy decides; shadow policies score, learn and are logged for evaluation',
         body: ScoreRequest,
         response: {
@@ -52,6 +55,7 @@ export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async
     {
       schema: {
         tags: ['evaluation'],
+        operationId: 'getEvaluation',
         summary: 'IPS, SNIPS and DR estimates of the logging policy and each shadow over the decision log',
         querystring: EvaluationQuery,
         response: { 200: EvaluationResponse, 422: ErrorBody },
@@ -69,14 +73,22 @@ export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async
         windowMs: opts.windowMs,
         nowMs: now,
         policies: opts.policies,
+        bucketMs: SERIES_BUCKET_MS[request.query.bucket],
       });
       return {
         from: r.from,
         to: r.to,
         policies: r.rows,
         decisions: r.decisions,
+        rewarded: r.rewarded,
         awaiting_reward: r.awaiting_reward,
         skipped_lines: r.skipped_lines,
+        decision_log: opts.decisionLog,
+        series_bucket: request.query.bucket,
+        series: r.series.map(({ startMs, ...point }) => ({
+          start: new Date(startMs).toISOString(),
+          ...point,
+        })),
       };
     },
   );

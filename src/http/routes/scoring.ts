@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ALL_POLICIES, POLICIES } from '../../policies/policy-spec.js';
 import type { BanditService } from '../../scoring/bandit-service.js';
@@ -9,6 +9,7 @@ import { StatsResponse } from '../schemas/inspect.js';
 import { RewardRequest, RewardResponse } from '../schemas/reward.js';
 import { ScoreRequest, ScoreRequestWithProfile, ScoreResponse } from '../schemas/score.js';
 import { ScoreBatchRequest, ScoreBatchResponse } from '../schemas/score-batch.js';
+import { stringifyInSlices } from '../sliced-json.js';
 
 const errors = {
   400: ErrorBody,
@@ -18,6 +19,13 @@ const errors = {
   500: ErrorBody,
   503: ErrorBody,
 };
+
+/** `egreedy_v2` → `EgreedyV2`, for operationIds (`scoreEgreedyV2`). */
+const pascal = (name: string) =>
+  name
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
 
 export interface ScoringRoutesOptions {
   readonly bandit: BanditService;
@@ -42,18 +50,24 @@ export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
       ...admitScore,
       schema: {
         tags: ['batch'],
+        operationId: 'scoreBatch',
         summary: 'Score up to 10,000 requests with one policy; results in order, per-item errors',
         body: ScoreBatchRequest,
         response: { 200: ScoreBatchResponse, ...errors },
       },
     },
-    async (request) => ({
-      results: await scoreBatch(batchBandit, POLICIES[request.body.policy], request.body.requests, (i) => [
-        'body',
-        'requests',
-        i,
-      ]),
-    }),
+    async (request, reply) => {
+      const results = await scoreBatch(
+        batchBandit,
+        POLICIES[request.body.policy],
+        request.body.requests,
+        (i) => ['body', 'requests', i],
+      );
+      // Serialized in slices (a string is sent as it is): the answer can be tens of MiB. The typed reply
+      // only knows the object form of this body.
+      const body = await stringifyInSlices('results', results);
+      return (reply as FastifyReply).type('application/json; charset=utf-8').send(body);
+    },
   );
   for (const spec of ALL_POLICIES) {
     const tags = [spec.name];
@@ -63,6 +77,7 @@ export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
         ...admitScore,
         schema: {
           tags,
+          operationId: `score${pascal(spec.name)}`,
           summary: `Rank candidates with ${spec.name} (d=${spec.d})`,
           body: spec.needsProfile ? ScoreRequestWithProfile : ScoreRequest,
           response: { 200: ScoreResponse, ...errors },
@@ -76,6 +91,7 @@ export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
         ...admitReward,
         schema: {
           tags,
+          operationId: `reward${pascal(spec.name)}`,
           summary: `Learn from a reward (${spec.name}); answers once the update is durable`,
           body: RewardRequest,
           response: { 200: RewardResponse, ...errors },
@@ -88,6 +104,7 @@ export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
       {
         schema: {
           tags,
+          operationId: `getStats${pascal(spec.name)}`,
           summary: `A user's ${spec.name} state`,
           params: UserIdParams,
           response: { 200: StatsResponse, 422: ErrorBody },

@@ -27,6 +27,7 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (root, { 
     {
       schema: {
         tags: ['users'],
+        operationId: 'getFeatures',
         summary: 'The last 100 vectors scored for the user, oldest first',
         params: UserIdParams,
         response: { 200: FeaturesResponse, 422: ErrorBody },
@@ -39,6 +40,8 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (root, { 
     {
       schema: {
         tags: ['admin'],
+        operationId: 'resetUser',
+        security: [{ adminBearer: [] }],
         summary: "Remove all of a user's state (admin)",
         params: UserIdParams,
         response: { 200: ResetResponse, 401: ErrorBody, 422: ErrorBody },

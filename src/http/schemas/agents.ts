@@ -24,7 +24,20 @@ export const AgentInferRequest = z
     timezone: Timezone.optional(),
     now: Timestamp.optional(),
   })
-  .meta({ id: 'AgentInferRequest' });
+  .meta({
+    id: 'AgentInferRequest',
+    example: {
+      user_id: 'u1',
+      history: [
+        { ts: '2026-11-20T09:10:00Z', kind: 'accepted' },
+        { ts: '2026-11-21T09:40:00Z', kind: 'done' },
+        { ts: '2026-11-22T10:05:00Z', kind: 'dismissed' },
+      ],
+      agent_prefs: { quiet_start: '22:00', quiet_end: '07:00' },
+      timezone: 'Europe/Berlin',
+      now: '2026-11-24T09:30:00Z',
+    },
+  });
 export type AgentInferRequest = z.infer<typeof AgentInferRequest>;
 
 export const AgentInferResponse = z

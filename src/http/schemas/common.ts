@@ -22,10 +22,20 @@ export const Timezone = z
 
 export const PolicyName = z.enum(POLICY_NAMES);
 
+/**
+ * Bound on each profile feature. Every other feature is in [-1, 1] by construction; this keeps one
+ * update's xxᵀ at most 1e6 per entry, so A stays finite and well enough conditioned for a float64
+ * Cholesky for far more rewards than a user can send (docs/input-bounds.md).
+ */
+export const PROFILE_FEATURE_MAX = 1000;
+
 export const ProfileFeatures = z
-  .array(z.number())
+  .array(z.number().min(-PROFILE_FEATURE_MAX).max(PROFILE_FEATURE_MAX))
   .length(5)
-  .meta({ example: [0.2, 0, 1, 0.5, 0.1] });
+  .meta({
+    description: `Exactly 5 numbers, each in [-${PROFILE_FEATURE_MAX}, ${PROFILE_FEATURE_MAX}]`,
+    example: [0.2, 0, 1, 0.5, 0.1],
+  });
 
 export const ValidationIssue = z.object({
   loc: z.array(z.union([z.string(), z.number()])),

@@ -27,7 +27,15 @@ export const GenerateRequest = z
       .optional()
       .meta({ description: 'Default: DEFAULT_PROMPT_VERSION', example: 'v1' }),
   })
-  .meta({ id: 'GenerateRequest' });
+  .meta({
+    id: 'GenerateRequest',
+    example: {
+      user_id: 'u1',
+      context: { open_tasks: 12, overdue: 3, focus: 'writing' },
+      n: 3,
+      prompt_version: 'v1',
+    },
+  });
 export type GenerateRequest = z.infer<typeof GenerateRequest>;
 
 export const GenerateResponse = z

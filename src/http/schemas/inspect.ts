@@ -42,6 +42,9 @@ const ConsumerHealth = z.object({
   errors: z.number().int(),
   running: z.boolean().optional(),
   dead_lettered: z.number().int().optional(),
+  dead_letter_failures: z.number().int().optional(),
+  /** Why the consumer is not running (a refused stream, say); null when nothing is wrong. */
+  problem: z.string().nullable().optional(),
 });
 
 export const HealthResponse = z
@@ -50,6 +53,8 @@ export const HealthResponse = z
     nats: z.object({
       enabled: z.boolean(),
       connected: z.boolean().optional(),
+      /** Why the connection is down or refused (an authentication failure names its variables). */
+      problem: z.string().nullable().optional(),
       consumers: z.object({ signals: ConsumerHealth, feedback: ConsumerHealth }),
     }),
     scorer: z.object({
@@ -61,5 +66,11 @@ export const HealthResponse = z
     state: z.object({ backend: z.string(), reachable: z.boolean() }),
   })
   .meta({ id: 'HealthResponse' });
+
+/** GET /ready (CONTRACT §4): 200 with ready true, or 503 with the reasons. */
+export const ReadyResponse = z
+  .object({ ready: z.boolean(), reasons: z.array(z.string()).optional() })
+  .meta({ id: 'ReadyResponse' });
+export type ReadyResponse = z.infer<typeof ReadyResponse>;
 export type HealthResponse = z.infer<typeof HealthResponse>;
 export type ConsumerHealth = z.infer<typeof ConsumerHealth>;

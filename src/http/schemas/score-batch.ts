@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorBody, PolicyName } from './common.js';
-import { ScoreResponse } from './score.js';
+import { EXAMPLE_SCORE_WITH_PROFILE, ScoreResponse } from './score.js';
 
 /** Most requests in one /score/batch body (CONTRACT §4). */
 export const SCORE_BATCH_MAX_REQUESTS = 10_000;
@@ -14,7 +14,13 @@ export const ScoreBatchRequest = z
     policy: PolicyName,
     requests: z.array(z.unknown()).min(1).max(SCORE_BATCH_MAX_REQUESTS),
   })
-  .meta({ id: 'ScoreBatchRequest' });
+  .meta({
+    id: 'ScoreBatchRequest',
+    example: {
+      policy: 'egreedy_v2',
+      requests: [EXAMPLE_SCORE_WITH_PROFILE, { ...EXAMPLE_SCORE_WITH_PROFILE, user_id: 'u2' }],
+    },
+  });
 export type ScoreBatchRequest = z.infer<typeof ScoreBatchRequest>;
 
 export const ScoreBatchResult = z.union([ScoreResponse, ErrorBody]);

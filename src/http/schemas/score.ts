@@ -24,6 +24,17 @@ const Candidates = z
     });
   });
 
+const EXAMPLE_SCORE = {
+  user_id: 'u1',
+  now: '2026-11-24T09:30:00Z',
+  timezone: 'Europe/Berlin',
+  candidates: [
+    { id: 't1', priority: 3, created_at: '2026-11-20T08:00:00Z', due_at: null },
+    { id: 't2', priority: 1, created_at: '2026-10-01T08:00:00Z', due_at: '2026-11-22T00:00:00Z' },
+  ],
+};
+export const EXAMPLE_SCORE_WITH_PROFILE = { ...EXAMPLE_SCORE, profile_features: [0.2, 0, 1, 0.5, 0.1] };
+
 export const ScoreRequest = z
   .object({
     user_id: UserId,
@@ -32,12 +43,13 @@ export const ScoreRequest = z
     candidates: Candidates,
     profile_features: ProfileFeatures.optional(),
   })
-  .meta({ id: 'ScoreRequest' });
+  .meta({ id: 'ScoreRequest', example: EXAMPLE_SCORE });
 export type ScoreRequest = z.infer<typeof ScoreRequest>;
 
 /** `/score/egreedy/v2` needs the caller's profile features. */
 export const ScoreRequestWithProfile = ScoreRequest.extend({ profile_features: ProfileFeatures }).meta({
   id: 'ScoreRequestWithProfile',
+  example: EXAMPLE_SCORE_WITH_PROFILE,
 });
 
 export const ScoreResponse = z
