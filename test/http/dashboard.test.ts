@@ -100,7 +100,7 @@ describe('GET /evaluation series and GET /metrics/live', () => {
       window_s: 2,
       per_second: { score: 3, reward: 1.5 },
       scorer: { backend: expect.any(String), precision: expect.any(String) },
-      state_backend: 'file',
+      state_backend: 'lmdb',
       decision_log: true,
       nats: false,
     });
