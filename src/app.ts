@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { AgentRegistry, builtInAgents } from './agents/mod.js';
 import type { Config } from './config/env.js';
@@ -217,6 +217,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.BODY_LIMIT,
+    // A client pool that reuses an idle socket just as the server closes it gets "other side closed";
+    // outliving the pools' own idle timeouts (Go 90 s, nginx 75 s, AWS ALB 60 s) leaves them to close.
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    // Two lines per request are a large share of a /score's CPU (docs/hot-path.md): opt-in. Failures
+    // are still logged, by the error handler.
+    logController: new LogController({ disableRequestLogging: !config.LOG_REQUESTS }),
     genReqId: () => randomUUID(),
     // Fastify's request logger binds reqId; it also gets the trace_id. Lines from our own modules get
     // the same ids from the AsyncLocalStorage mixin instead.

@@ -147,6 +147,10 @@ export const EnvSchema = z.object({
   ENV: z.string().default('development'),
   SENTRY_DSN: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** One "incoming request" and one "request completed" line per request; off by default (CPU). */
+  LOG_REQUESTS: flag(false),
+  /** Idle keep-alive sockets are closed after this; longer than common client pools' idle timeouts. */
+  KEEP_ALIVE_TIMEOUT_MS: int(125_000, 1000),
 });
 
 export type Config = z.output<typeof EnvSchema>;
