@@ -7,6 +7,7 @@ import type { Config } from './config/env.js';
 import { AppError } from './errors/app-errors.js';
 import { type DecisionLogSink, FileDecisionLog, fanOut } from './evaluation/decision-log.js';
 import { GatewayClient, TipGenerator } from './generate/mod.js';
+import { CompiledValidation } from './http/compiled-validator.js';
 import { ConcurrencyLimiter } from './http/concurrency-limiter.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { apiDocs } from './http/plugins/api-docs.js';
@@ -256,7 +257,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(apiDocs, { version: SERVICE_VERSION });
   await app.register(gracefulClose);
   const scoreLimiter = admission('score');
+  const validation = new CompiledValidation();
   await app.register(scoringRoutes, {
+    validation,
     bandit,
     batchBandit,
     batchBodyLimit: config.BATCH_BODY_LIMIT,
@@ -266,6 +269,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(recommendRoutes, {
     recommender,
     scoreLimiter,
+    validation,
     logDir: decisionLogDir,
     windowMs: config.REWARD_WINDOW_S * 1000,
     policies: [config.ACTIVE_POLICY, ...config.SHADOW_POLICIES],

@@ -4,11 +4,12 @@ import { ValidationError } from '../../errors/app-errors.js';
 import { evaluateLog } from '../../evaluation/evaluate-log.js';
 import type { PolicyName } from '../../policies/policy-names.js';
 import type { RecommendService } from '../../scoring/recommend-service.js';
+import type { CompiledValidation } from '../compiled-validator.js';
 import { admissionHook, type ConcurrencyLimiter } from '../concurrency-limiter.js';
 import { ErrorBody } from '../schemas/common.js';
 import { EvaluationQuery, EvaluationResponse } from '../schemas/evaluation.js';
 import { RecommendResponse } from '../schemas/recommend.js';
-import { ScoreRequest } from '../schemas/score.js';
+import { ScoreRequest, scoreRequestRefinementsHold } from '../schemas/score.js';
 
 export interface RecommendRoutesOptions {
   readonly recommender: RecommendService;
@@ -20,6 +21,8 @@ export interface RecommendRoutesOptions {
   readonly clock: () => number;
   /** The scoring pool's bounded admission (a recommendation is scoring work): 503 `overloaded` past it. */
   readonly scoreLimiter?: ConcurrencyLimiter;
+  /** Compiles the body's check to an ajv validator derived from the zod schema; zod alone when absent. */
+  readonly validation?: CompiledValidation;
 }
 
 const DEFAULT_SPAN_MS = 7 * 86_400_000;
@@ -31,6 +34,9 @@ export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async
     '/recommend',
     {
       ...(opts.scoreLimiter ? { onRequest: admissionHook(opts.scoreLimiter) } : {}),
+      ...(opts.validation
+        ? { validatorCompiler: opts.validation.compiler(scoreRequestRefinementsHold) }
+        : {}),
       schema: {
         tags: ['evaluation'],
         summary: 'The active policy decides; shadow policies score, learn and are logged for evaluation',

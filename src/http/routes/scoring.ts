@@ -3,11 +3,17 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ALL_POLICIES, POLICIES } from '../../policies/policy-spec.js';
 import type { BanditService } from '../../scoring/bandit-service.js';
 import { scoreBatch } from '../../scoring/batch-scoring.js';
+import type { CompiledValidation } from '../compiled-validator.js';
 import { admissionHook, type ConcurrencyLimiter } from '../concurrency-limiter.js';
 import { ErrorBody, UserIdParams } from '../schemas/common.js';
 import { StatsResponse } from '../schemas/inspect.js';
 import { RewardRequest, RewardResponse } from '../schemas/reward.js';
-import { ScoreRequest, ScoreRequestWithProfile, ScoreResponse } from '../schemas/score.js';
+import {
+  ScoreRequest,
+  ScoreRequestWithProfile,
+  ScoreResponse,
+  scoreRequestRefinementsHold,
+} from '../schemas/score.js';
 import { ScoreBatchRequest, ScoreBatchResponse } from '../schemas/score-batch.js';
 
 const errors = {
@@ -27,16 +33,19 @@ export interface ScoringRoutesOptions {
   /** Bounded admission in front of the work; past it the answer is 503 `overloaded`. */
   readonly scoreLimiter: ConcurrencyLimiter;
   readonly rewardLimiter: ConcurrencyLimiter;
+  /** Compiles the hot routes' bodies (`/score*`) to ajv validators derived from their zod schemas. */
+  readonly validation: CompiledValidation;
 }
 
 /** `/score`, `/reward` and `/stats`, once per policy, under the policy's route suffix (CONTRACT §4). */
 export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
   root,
-  { bandit, batchBandit, batchBodyLimit, scoreLimiter, rewardLimiter },
+  { bandit, batchBandit, batchBodyLimit, scoreLimiter, rewardLimiter, validation },
 ) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const admitScore = admissionHook(scoreLimiter);
   const admitReward = admissionHook(rewardLimiter);
+  const compiledScoreBody = validation.compiler(scoreRequestRefinementsHold);
   app.post(
     '/score/batch',
     {
@@ -63,6 +72,7 @@ export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
       `/score${spec.routeSuffix}`,
       {
         onRequest: admitScore,
+        validatorCompiler: compiledScoreBody,
         schema: {
           tags,
           summary: `Rank candidates with ${spec.name} (d=${spec.d})`,
