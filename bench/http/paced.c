@@ -114,12 +114,13 @@ int main(int argc, char **argv) {
       k->len = 0;
     }
   }
+  double elapsed = (now_ns() - start) / 1e9;
   qsort(lat, ok, sizeof *lat, cmp);
 #define P(q) (ok ? lat[(long)((q) * (ok - 1))] : -1)
-  printf("{\"rate\":%g,\"seconds\":%g,\"connections\":%d,\"scheduled\":%ld,\"sent\":%ld,\"ok\":%ld,"
+  printf("{\"rate\":%g,\"seconds\":%g,\"elapsed\":%.3f,\"connections\":%d,\"scheduled\":%ld,\"sent\":%ld,\"ok\":%ld,"
          "\"non2xx\":%ld,\"errors\":%ld,\"unanswered\":%ld,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,"
          "\"p999\":%.3f,\"max\":%.3f}\n",
-         rate, seconds, nconn, total, next_send, ok, non2xx, errors, total - done, P(0.5), P(0.9), P(0.99),
+         rate, seconds, elapsed, nconn, total, next_send, ok, non2xx, errors, total - done, P(0.5), P(0.9), P(0.99),
          P(0.999), ok ? lat[ok - 1] : -1);
   return 0;
 }

@@ -1,10 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { writeSvg } from './chart.js';
+import { buildRev } from './revisions.js';
 import { freePort, listening } from './server-process.js';
 
 /**
@@ -20,7 +21,8 @@ import { freePort, listening } from './server-process.js';
  *   BENCH_PACED_RATE  open-loop rate, req/s (default 5000)
  *   BENCH_LABEL       key of this run in bench/results/http-wrk.json (default "latest")
  */
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+// BENCH_ROOT: the checkout, when this script was compiled elsewhere (to leave dist/ alone while tests run).
+const ROOT = process.env.BENCH_ROOT ?? fileURLToPath(new URL('../../../', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
 const ANCHORS = join(ROOT, '../shared/anchors');
 const WRK_SCORE = join(ANCHORS, 'wrk/score-egreedy.lua');
@@ -80,28 +82,6 @@ function stopper(proc: ChildProcess): () => Promise<void> {
     proc.kill('SIGTERM');
     await exited;
   };
-}
-
-/** A revision's tree, built where it does not disturb this checkout (node_modules shared). */
-function buildRev(rev: string): string {
-  const sha = execFileSync('git', ['rev-parse', '--short', rev], { cwd: ROOT, encoding: 'utf8' }).trim();
-  const dir = join(tmpdir(), `oo-bench-rev-${sha}`);
-  if (!existsSync(join(dir, 'dist/src/server.js'))) {
-    mkdirSync(dir, { recursive: true });
-    execFileSync('sh', ['-c', `git archive ${sha} | tar -x -C ${dir}`], { cwd: ROOT });
-    if (!existsSync(join(dir, 'node_modules')))
-      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-    process.stderr.write(`building ${sha} in ${dir}\n`);
-    execFileSync(
-      process.execPath,
-      [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-      {
-        cwd: dir,
-        stdio: 'inherit',
-      },
-    );
-  }
-  return dir;
 }
 
 /** The service as `npm start` runs it from `dir` (its own start script decides UV_THREADPOOL_SIZE). */
@@ -171,13 +151,13 @@ function wrk(t: Target, script: string, seconds: number) {
   };
 }
 
-function paced(t: Target, seconds: number) {
+function paced(t: Target, seconds: number, rate = PACED_RATE) {
   const out = execFileSync(
     PACED_BIN,
-    ['127.0.0.1', String(t.port), '/score/egreedy', BODY_TEMPLATE, String(PACED_RATE), String(seconds), '32'],
+    ['127.0.0.1', String(t.port), '/score/egreedy', BODY_TEMPLATE, String(rate), String(seconds), '32'],
     { encoding: 'utf8' },
   );
-  return JSON.parse(out) as { ok: number; non2xx: number; unanswered: number; p99: number; seconds: number };
+  return JSON.parse(out) as { ok: number; non2xx: number; unanswered: number; p99: number; elapsed: number };
 }
 
 const PACED_BIN = join(tmpdir(), 'oo-bench-paced');
@@ -208,7 +188,8 @@ async function measure(t: Target, round: number): Promise<Measurement[]> {
     target: t.name,
     round,
     test: 'paced',
-    reqPerS: p.ok / p.seconds,
+    // Answers over the time until the last one (a server behind schedule drains past the run).
+    reqPerS: p.ok / p.elapsed,
     p99Ms: p.p99,
     non2xx: p.non2xx + p.unanswered,
     cpuUsPerReq: (cpuUs(t.pid) - before) / Math.max(1, p.ok + p.non2xx),
@@ -256,15 +237,15 @@ function summary(all: Measurement[], targets: Target[]): string {
 async function main(): Promise<void> {
   execFileSync('gcc', ['-O2', '-o', PACED_BIN, join(ROOT, 'bench/http/paced.c')]);
   const started = new Date().toISOString();
-  const dirs = REVS.map((rev) => ({ name: `rev ${rev}`, dir: buildRev(rev) }));
+  const dirs = REVS.map((rev) => ({ name: `rev ${rev}`, dir: buildRev(ROOT, rev) }));
   const targets: Target[] = [];
   try {
     for (const d of dirs) targets.push(await startNode(d.name, d.dir));
     targets.push(await startNode('this tree', ROOT));
     if (PYTHON) targets.push(await startPython());
-    // Warm-up: every user's state loaded once, JIT warm.
+    // Warm-up: every one of the 10k users' state loaded once (2500/s × 4 s), JIT warm.
     for (const t of targets) {
-      wrk(t, WRK_SCORE, 4);
+      paced(t, 4, 2500);
       if (t.kind === 'node') wrk(t, WRK_RECOMMEND, 2);
     }
     const all: Measurement[] = [];
