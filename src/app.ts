@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { AgentRegistry, builtInAgents } from './agents/mod.js';
 import type { Config } from './config/env.js';
@@ -9,6 +9,7 @@ import { AppError } from './errors/app-errors.js';
 import { type DecisionLogSink, FileDecisionLog, fanOut } from './evaluation/decision-log.js';
 import { GatewayClient, TipGenerator } from './generate/mod.js';
 import { answerClientError } from './http/client-errors.js';
+import { CompiledValidation } from './http/compiled-validator.js';
 import { admissionHooks, ConcurrencyLimiter } from './http/concurrency-limiter.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { apiDocs } from './http/plugins/api-docs.js';
@@ -265,6 +266,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.BODY_LIMIT,
+    // Two lines per request are a large share of a /score's CPU (docs/hot-path.md): opt-in. Failures
+    // are still logged, by the error handler.
+    logController: new LogController({ disableRequestLogging: !config.LOG_REQUESTS }),
     genReqId: () => randomUUID(),
     // Fastify's request logger binds reqId; it also gets the trace_id. Lines from our own modules get
     // the same ids from the AsyncLocalStorage mixin instead.
@@ -314,7 +318,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const hooks = (limiter: ConcurrencyLimiter) =>
     admissionHooks(limiter, { closeOnRefusal: config.REFUSE_CLOSE });
   const scoreAdmission = hooks(admission('score'));
+  const validation = new CompiledValidation();
   await app.register(scoringRoutes, {
+    validation,
     bandit,
     batchBandit,
     batchBodyLimit: config.BATCH_BODY_LIMIT,
@@ -324,6 +330,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(recommendRoutes, {
     recommender,
     scoreAdmission,
+    validation,
     logDir: decisionLogDir,
     windowMs: config.REWARD_WINDOW_S * 1000,
     policies: [config.ACTIVE_POLICY, ...config.SHADOW_POLICIES],

@@ -1,4 +1,4 @@
-import './threadpool.js';
+import { readdirSync } from 'node:fs';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/env.js';
 
@@ -32,9 +32,23 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   await app.listen({ port: config.PORT, host: config.HOST });
+  // libuv reads UV_THREADPOOL_SIZE once, before any JS runs: it is set by `npm start` and the images.
+  app.log.info(
+    { uv_threadpool_size: process.env.UV_THREADPOOL_SIZE ?? '4 (libuv default)', threads: threadCount() },
+    'listening',
+  );
 }
 
 main().catch((err: unknown) => {
   process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });
+
+/** Threads of this process (Linux); null elsewhere. */
+function threadCount(): number | null {
+  try {
+    return readdirSync('/proc/self/task').length;
+  } catch {
+    return null;
+  }
+}

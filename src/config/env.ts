@@ -129,7 +129,6 @@ export const EnvSchema = z.object({
   // Slow clients (docs/overload.md): every phase of reading a request has a limit, answered 408.
   HEADERS_TIMEOUT_MS: int(10_000, 1),
   REQUEST_TIMEOUT_MS: int(30_000, 1),
-  KEEP_ALIVE_TIMEOUT_MS: int(72_000, 1),
   METRICS_PROCESS: flag(true),
 
   LITELLM_URL: z.url().default('http://localhost:4000'),
@@ -187,6 +186,10 @@ export const EnvSchema = z.object({
   ENV: z.string().default('development'),
   SENTRY_DSN: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** One "incoming request" and one "request completed" line per request; off by default (CPU). */
+  LOG_REQUESTS: flag(false),
+  /** Idle keep-alive sockets are closed after this; longer than common client pools' idle timeouts. */
+  KEEP_ALIVE_TIMEOUT_MS: int(125_000, 1000),
 });
 
 export type Config = z.output<typeof EnvSchema>;

@@ -60,19 +60,25 @@ export function contextFeatures(ctx: ScoringContext): ContextFeatures {
   };
 }
 
-/** Writes one candidate's 12-wide row at `out[offset..offset+12)`; profile slots are 0 when none was sent. */
+/**
+ * Writes one candidate's 12-wide row at `out[offset..offset+12)`; profile slots are 0 when none was sent.
+ * The candidate comes as scalars (epoch ms, null: no due date) so that the request path builds no object
+ * per candidate.
+ */
 export function writeFeatureRow(
   c: ContextFeatures,
-  cand: CandidateFields,
+  priority: number,
+  createdAt: number,
+  dueAt: number | null,
   out: Float64Array,
   offset: number,
 ): void {
-  const ageDays = (c.now - cand.createdAt) / DAY_MS;
+  const ageDays = (c.now - createdAt) / DAY_MS;
   out[offset] = c.hourSin;
   out[offset + 1] = c.hourCos;
-  out[offset + 2] = cand.dueAt !== null && cand.dueAt < c.now ? 1 : 0;
+  out[offset + 2] = dueAt !== null && dueAt < c.now ? 1 : 0;
   out[offset + 3] = Math.min(Math.max(ageDays / 30, 0), 1);
-  out[offset + 4] = cand.priority / 4;
+  out[offset + 4] = priority / 4;
   out[offset + 5] = c.dowSin;
   out[offset + 6] = c.dowCos;
   for (let i = 0; i < 5; i++) out[offset + 7 + i] = c.profile?.[i] ?? 0;
@@ -82,6 +88,9 @@ export function writeFeatureRow(
 export function featureMatrix(ctx: ScoringContext, candidates: readonly CandidateFields[]): Float64Array {
   const c = contextFeatures(ctx);
   const out = new Float64Array(candidates.length * FEATURE_WIDTH);
-  for (let i = 0; i < candidates.length; i++) writeFeatureRow(c, candidates[i]!, out, i * FEATURE_WIDTH);
+  for (let i = 0; i < candidates.length; i++) {
+    const cand = candidates[i]!;
+    writeFeatureRow(c, cand.priority, cand.createdAt, cand.dueAt, out, i * FEATURE_WIDTH);
+  }
   return out;
 }

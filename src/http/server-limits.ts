@@ -27,6 +27,8 @@ export function serverTimeouts(config: Config): {
   );
   return {
     requestTimeout: config.REQUEST_TIMEOUT_MS,
+    // A client pool that reuses an idle socket just as the server closes it gets "other side closed";
+    // outliving the pools' own idle timeouts (Go 90 s, nginx 75 s, AWS ALB 60 s) leaves them to close.
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
     http: {
       headersTimeout: config.HEADERS_TIMEOUT_MS,

@@ -3,7 +3,13 @@ import { scoreGreedy } from '../../kernels/reference/mod.js';
 import type { Config } from '../config/env.js';
 import { EventNotFoundError, ValidationError } from '../errors/app-errors.js';
 import type { DecisionLogSink } from '../evaluation/decision-log.js';
-import { type CandidateFields, FEATURE_WIDTH, featureMatrix } from '../features/mod.js';
+import {
+  type CandidateFields,
+  contextFeatures,
+  FEATURE_WIDTH,
+  featureMatrix,
+  writeFeatureRow,
+} from '../features/mod.js';
 import type { StatsResponse } from '../http/schemas/inspect.js';
 import type { RewardByValue, RewardRequest, RewardResponse } from '../http/schemas/reward.js';
 import type { ScoreRequest, ScoreResponse } from '../http/schemas/score.js';
@@ -76,17 +82,19 @@ export class BanditService {
 
   prepare(req: ScoreRequest): PreparedRequest {
     const now = req.now === undefined ? this.deps.clock() : Date.parse(req.now);
-    const candidates = req.candidates.map(toCandidateFields);
     const profile = req.profile_features ?? null;
-    const x = featureMatrix({ now, timezone: req.timezone ?? 'UTC', profile }, candidates);
-    return {
-      user: req.user_id,
-      now,
-      ids: req.candidates.map((c) => c.id),
-      x,
-      k: candidates.length,
-      hasProfile: profile !== null,
-    };
+    // The local time and profile once per request; each candidate straight into its row.
+    const ctx = contextFeatures({ now, timezone: req.timezone ?? 'UTC', profile });
+    const k = req.candidates.length;
+    const x = new Float64Array(k * FEATURE_WIDTH);
+    const ids = new Array<string>(k);
+    for (let i = 0; i < k; i++) {
+      const c = req.candidates[i]!;
+      ids[i] = c.id;
+      const due = c.due_at === undefined || c.due_at === null ? null : Date.parse(c.due_at);
+      writeFeatureRow(ctx, c.priority, Date.parse(c.created_at), due, x, i * FEATURE_WIDTH);
+    }
+    return { user: req.user_id, now, ids, x, k, hasProfile: profile !== null };
   }
 
   /** Scores with one policy. `explore: false` states the greedy choice and draws no random number. */

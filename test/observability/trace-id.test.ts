@@ -14,7 +14,7 @@ describe('log lines of a request', () => {
     writeFileSync(join(dir, 'u9.json'), 'not json');
     const log = logCapture();
     const { app } = await testApp(
-      { STATE_BACKEND: 'file', STATE_DIR: dir, LOG_LEVEL: 'info' },
+      { STATE_BACKEND: 'file', STATE_DIR: dir, LOG_LEVEL: 'info', LOG_REQUESTS: '1' },
       { logDestination: log.stream },
     );
     const res = await app.inject({
@@ -31,7 +31,7 @@ describe('log lines of a request', () => {
 
   it('carry a request id when there is no traceparent', async () => {
     const log = logCapture();
-    const { app } = await testApp({ LOG_LEVEL: 'info' }, { logDestination: log.stream });
+    const { app } = await testApp({ LOG_LEVEL: 'info', LOG_REQUESTS: '1' }, { logDestination: log.stream });
     await app.inject({ method: 'GET', url: '/stats/u1' });
     const reqLines = log.lines.filter(
       (l) => String(l.msg).startsWith('request') || String(l.msg).includes('incoming'),
@@ -39,5 +39,21 @@ describe('log lines of a request', () => {
     expect(reqLines.length).toBeGreaterThan(0);
     for (const l of reqLines) expect(typeof l.reqId).toBe('string');
     expect(log.lines.some((l) => 'trace_id' in l)).toBe(false);
+  });
+
+  it('are not written per request by default, and what is written still carries the trace_id', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'u9.json'), 'not json');
+    const log = logCapture();
+    const { app } = await testApp({ STATE_DIR: dir, LOG_LEVEL: 'info' }, { logDestination: log.stream });
+    const headers = { traceparent: `00-${TRACE}-00f067aa0ba902b7-01` };
+    for (const user of ['u8', 'u9'])
+      expect(
+        (await app.inject({ method: 'POST', url: '/score', headers, payload: scoreBody(user) })).statusCode,
+      ).toBe(200);
+    const during = log.lines.filter((l) => l.msg !== 'scoring backend selected');
+    // Only the corrupt file's error line: no "incoming request" / "request completed" pair per request.
+    expect(during.map((l) => l.msg)).toEqual([expect.stringContaining('moved aside')]);
+    expect(during[0]!.trace_id).toBe(TRACE);
   });
 });

@@ -4,11 +4,12 @@ import { ValidationError } from '../../errors/app-errors.js';
 import { evaluateLog } from '../../evaluation/evaluate-log.js';
 import type { PolicyName } from '../../policies/policy-names.js';
 import type { RecommendService } from '../../scoring/recommend-service.js';
+import type { CompiledValidation } from '../compiled-validator.js';
 import type { AdmissionHooks } from '../concurrency-limiter.js';
 import { ErrorBody } from '../schemas/common.js';
 import { EvaluationQuery, EvaluationResponse, SERIES_BUCKET_MS } from '../schemas/evaluation.js';
 import { RecommendResponse } from '../schemas/recommend.js';
-import { ScoreRequest } from '../schemas/score.js';
+import { ScoreRequest, scoreRequestRefinementsHold } from '../schemas/score.js';
 
 export interface RecommendRoutesOptions {
   readonly recommender: RecommendService;
@@ -22,6 +23,8 @@ export interface RecommendRoutesOptions {
   readonly decisionLog: boolean;
   /** The scoring pool's bounded admission (a recommendation is scoring work): 503 `overloaded` past it. */
   readonly scoreAdmission?: AdmissionHooks;
+  /** Compiles the body's check to an ajv validator derived from the zod schema; zod alone when absent. */
+  readonly validation?: CompiledValidation;
 }
 
 const DEFAULT_SPAN_MS = 7 * 86_400_000;
@@ -33,6 +36,9 @@ export const recommendRoutes: FastifyPluginAsync<RecommendRoutesOptions> = async
     '/recommend',
     {
       ...opts.scoreAdmission,
+      ...(opts.validation
+        ? { validatorCompiler: opts.validation.compiler(scoreRequestRefinementsHold) }
+        : {}),
       schema: {
         tags: ['evaluation'],
         operationId: 'recommend',

@@ -3,11 +3,17 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ALL_POLICIES, POLICIES } from '../../policies/policy-spec.js';
 import type { BanditService } from '../../scoring/bandit-service.js';
 import { scoreBatch } from '../../scoring/batch-scoring.js';
+import type { CompiledValidation } from '../compiled-validator.js';
 import type { AdmissionHooks } from '../concurrency-limiter.js';
 import { ErrorBody, UserIdParams } from '../schemas/common.js';
 import { StatsResponse } from '../schemas/inspect.js';
 import { RewardRequest, RewardResponse } from '../schemas/reward.js';
-import { ScoreRequest, ScoreRequestWithProfile, ScoreResponse } from '../schemas/score.js';
+import {
+  ScoreRequest,
+  ScoreRequestWithProfile,
+  ScoreResponse,
+  scoreRequestRefinementsHold,
+} from '../schemas/score.js';
 import { ScoreBatchRequest, ScoreBatchResponse } from '../schemas/score-batch.js';
 import { stringifyInSlices } from '../sliced-json.js';
 
@@ -35,14 +41,24 @@ export interface ScoringRoutesOptions {
   /** Bounded admission in front of the work; past it the answer is 503 `overloaded`. */
   readonly scoreAdmission: AdmissionHooks;
   readonly rewardAdmission: AdmissionHooks;
+  /** Compiles the hot routes' bodies (`/score*`) to ajv validators derived from their zod schemas. */
+  readonly validation: CompiledValidation;
 }
 
 /** `/score`, `/reward` and `/stats`, once per policy, under the policy's route suffix (CONTRACT §4). */
 export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
   root,
-  { bandit, batchBandit, batchBodyLimit, scoreAdmission: admitScore, rewardAdmission: admitReward },
+  {
+    bandit,
+    batchBandit,
+    batchBodyLimit,
+    scoreAdmission: admitScore,
+    rewardAdmission: admitReward,
+    validation,
+  },
 ) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
+  const compiledScoreBody = validation.compiler(scoreRequestRefinementsHold);
   app.post(
     '/score/batch',
     {
@@ -75,6 +91,7 @@ export const scoringRoutes: FastifyPluginAsync<ScoringRoutesOptions> = async (
       `/score${spec.routeSuffix}`,
       {
         ...admitScore,
+        validatorCompiler: compiledScoreBody,
         schema: {
           tags,
           operationId: `score${pascal(spec.name)}`,

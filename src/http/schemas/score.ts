@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isKnownTimezone } from '../../features/local-time.js';
 import { PolicyName, ProfileFeatures, RankedItem, Timestamp, Timezone, UserId } from './common.js';
 
 export const Candidate = z
@@ -45,6 +46,21 @@ export const ScoreRequest = z
   })
   .meta({ id: 'ScoreRequest', example: EXAMPLE_SCORE });
 export type ScoreRequest = z.infer<typeof ScoreRequest>;
+
+/**
+ * The refinements of a score request that JSON Schema cannot state (a known zone, distinct candidate
+ * ids), for the compiled validator: true exactly when zod's `.refine`/`.superRefine` checks pass on a
+ * body whose shape is already valid.
+ */
+export function scoreRequestRefinementsHold(body: ScoreRequest): boolean {
+  if (body.timezone !== undefined && !isKnownTimezone(body.timezone)) return false;
+  const seen = new Set<string>();
+  for (const c of body.candidates) {
+    if (seen.has(c.id)) return false;
+    seen.add(c.id);
+  }
+  return true;
+}
 
 /** `/score/egreedy/v2` needs the caller's profile features. */
 export const ScoreRequestWithProfile = ScoreRequest.extend({ profile_features: ProfileFeatures }).meta({
