@@ -189,7 +189,7 @@ export const EnvSchema = z.object({
   /** One "incoming request" and one "request completed" line per request; off by default (CPU). */
   LOG_REQUESTS: flag(false),
   /** Idle keep-alive sockets are closed after this; longer than common client pools' idle timeouts. */
-  KEEP_ALIVE_TIMEOUT_MS: int(125_000, 1000),
+  KEEP_ALIVE_TIMEOUT_MS: int(125_000, 1),
 });
 
 export type Config = z.output<typeof EnvSchema>;

@@ -45,7 +45,10 @@ describe('log lines of a request', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'u9.json'), 'not json');
     const log = logCapture();
-    const { app } = await testApp({ STATE_DIR: dir, LOG_LEVEL: 'info' }, { logDestination: log.stream });
+    const { app } = await testApp(
+      { STATE_BACKEND: 'file', STATE_DIR: dir, LOG_LEVEL: 'info' },
+      { logDestination: log.stream },
+    );
     const headers = { traceparent: `00-${TRACE}-00f067aa0ba902b7-01` };
     for (const user of ['u8', 'u9'])
       expect(
