@@ -82,9 +82,9 @@ export function openLmdbEnv(opts: LmdbEnvOptions): LmdbEnv {
   }
   const states = root.openDB({ name: 'states', useVersions: true });
   const applied = root.openDB({ name: 'applied' });
-  // LZ4, in the write thread: feature rows are mostly small integers and repeats, and a decision of
-  // K = 20 (~1.2 KB raw, two to a 4 KB page) takes ~0.6 KB of file compressed (measured, 20k decisions).
-  const decisions = root.openDB({ name: 'decisions', encoding: 'binary', compression: { threshold: 256 } });
+  // No LZ4: lmdb-js compresses on the calling thread, which cost a put five times its CPU on the request
+  // path; the codec's column encoding (decision-codec.ts) makes a K = 20 decision about as small.
+  const decisions = root.openDB({ name: 'decisions', encoding: 'binary' });
   const resets = root.openDB({ name: 'resets' });
   const quarantine = root.openDB({ name: 'quarantine' });
   return {

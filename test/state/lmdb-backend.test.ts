@@ -44,14 +44,26 @@ describe('decision codec', () => {
       fc.property(
         fc.integer({ min: 1, max: 30 }),
         fc.integer({ min: 1, max: 12 }),
-        fc.array(fc.double(), { minLength: 360, maxLength: 360 }),
+        // Columns of every encoding the codec picks: arbitrary doubles, small integers (and -0, which
+        // must stay -0), and columns constant over the rows.
+        fc.array(
+          fc.oneof(
+            fc.double(),
+            fc.integer({ min: -130, max: 130 }),
+            fc.constantFrom(0, -0, 127, 128, -128, -129, 0.5, 0.25, 0.75, -2.5, 1 / 3, 1e-300),
+          ),
+          { minLength: 360, maxLength: 360 },
+        ),
+        fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
         fc.string({ maxLength: 64 }),
         fc.uniqueArray(fc.string({ minLength: 1, maxLength: 40 }), { minLength: 30, maxLength: 30 }),
         policy,
         fc.uniqueArray(policy, { minLength: 1, maxLength: 3 }),
         fc.boolean(),
-        (k, width, values, user, ids, p, ps, recommend) => {
+        (k, width, values, constantColumns, user, ids, p, ps, recommend) => {
           const x = Float64Array.from(values.slice(0, k * width));
+          for (let j = 0; j < width; j++)
+            if (constantColumns[j]) for (let r = 1; r < k; r++) x[r * width + j] = x[j]!;
           const d: Decision = {
             id: uuidv7At(1_764_000_000_000),
             t: 1_764_000_000_123.5,
