@@ -57,3 +57,33 @@ export abstract class FlatProgram implements WebGPUProgram {
   /** main()'s statements for one `index` that is in bounds. */
   protected abstract body(): string;
 }
+
+/** One invocation per candidate row of an [n] output (the scoring programs); d is baked in. */
+export abstract class CandidateRowProgram extends FlatProgram {
+  size = true;
+
+  constructor(
+    n: number,
+    protected readonly d: number,
+    kernel: string,
+  ) {
+    super([n], n, `${kernel}_${checkD(d)}`, 'size');
+  }
+}
+
+/**
+ * One invocation per distinct slot of an update batch (the caller passes their count as `groups`),
+ * writing the slab in place: the slab is the output buffer. d is baked in.
+ */
+export abstract class SlotGroupProgram extends FlatProgram {
+  uniforms = 'groups : i32,';
+
+  constructor(
+    slabShape: number[],
+    groups: number,
+    protected readonly d: number,
+    kernel: string,
+  ) {
+    super(slabShape, groups, `${kernel}_${checkD(d)}`, 'groups');
+  }
+}

@@ -1,16 +1,12 @@
-import { checkD, FlatProgram } from './program-util.js';
+import { CandidateRowProgram } from './program-util.js';
 import { dot } from './wgsl-unroll.js';
 
 /** One invocation per candidate row: out[n] = θ[slot[n]]ᵀx[n], d baked in and unrolled. */
-export class BanditScoreGreedyProgram extends FlatProgram {
+export class BanditScoreGreedyProgram extends CandidateRowProgram {
   variableNames = ['theta', 'x', 'slot'];
-  size = true;
 
-  constructor(
-    n: number,
-    private readonly d: number,
-  ) {
-    super([n], n, `banditScoreGreedy_${checkD(d)}`, 'size');
+  constructor(n: number, d: number) {
+    super(n, d, 'banditScoreGreedy');
   }
 
   protected body(): string {

@@ -1,4 +1,4 @@
-import { checkD, FlatProgram } from './program-util.js';
+import { CandidateRowProgram } from './program-util.js';
 import { dot, loadVector, range } from './wgsl-unroll.js';
 
 /**
@@ -6,16 +6,12 @@ import { dot, loadVector, range } from './wgsl-unroll.js';
  * row is read once and nothing [N, d, d]-sized is ever materialized. d is baked in and the code is
  * unrolled; A⁻¹ is symmetric, so the quadratic form reads the upper triangle only (d(d+1)/2 loads).
  */
-export class BanditScoreUCBProgram extends FlatProgram {
+export class BanditScoreUCBProgram extends CandidateRowProgram {
   variableNames = ['ainv', 'theta', 'x', 'slot'];
   uniforms = 'alpha : f32,';
-  size = true;
 
-  constructor(
-    n: number,
-    private readonly d: number,
-  ) {
-    super([n], n, `banditScoreUCB_${checkD(d)}`, 'size');
+  constructor(n: number, d: number) {
+    super(n, d, 'banditScoreUCB');
   }
 
   protected body(): string {

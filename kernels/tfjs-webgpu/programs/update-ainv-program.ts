@@ -1,4 +1,4 @@
-import { checkD, FlatProgram } from './program-util.js';
+import { SlotGroupProgram } from './program-util.js';
 import { aij, range, upper } from './wgsl-unroll.js';
 
 /**
@@ -7,16 +7,11 @@ import { aij, range, upper } from './wgsl-unroll.js';
  * A⁻¹ ← A⁻¹ − (A⁻¹x)(A⁻¹x)ᵀ / (1 + xᵀA⁻¹x). The upper triangle is held in d(d+1)/2 scalars meanwhile
  * (d baked in, unrolled) and written back to both triangles, so A⁻¹ stays exactly symmetric.
  */
-export class BanditUpdateAinvProgram extends FlatProgram {
+export class BanditUpdateAinvProgram extends SlotGroupProgram {
   variableNames = ['x', 'rowOrder', 'groupStart', 'groupSlot'];
-  uniforms = 'groups : i32,';
 
-  constructor(
-    slabShape: number[],
-    groups: number,
-    private readonly d: number,
-  ) {
-    super(slabShape, groups, `banditUpdateAinv_${checkD(d)}`, 'groups');
+  constructor(slabShape: number[], groups: number, d: number) {
+    super(slabShape, groups, d, 'banditUpdateAinv');
   }
 
   protected body(): string {

@@ -1,16 +1,11 @@
-import { checkD, FlatProgram } from './program-util.js';
+import { SlotGroupProgram } from './program-util.js';
 
 /** b ← b + r·x on the resident b slab, in place, one invocation per distinct slot, in batch order. */
-export class BanditUpdateBProgram extends FlatProgram {
+export class BanditUpdateBProgram extends SlotGroupProgram {
   variableNames = ['x', 'reward', 'rowOrder', 'groupStart', 'groupSlot'];
-  uniforms = 'groups : i32,';
 
-  constructor(
-    slabShape: number[],
-    groups: number,
-    private readonly d: number,
-  ) {
-    super(slabShape, groups, `banditUpdateB_${checkD(d)}`, 'groups');
+  constructor(slabShape: number[], groups: number, d: number) {
+    super(slabShape, groups, d, 'banditUpdateB');
   }
 
   protected body(): string {

@@ -1,16 +1,11 @@
-import { checkD, FlatProgram } from './program-util.js';
+import { SlotGroupProgram } from './program-util.js';
 
 /** θ ← A⁻¹b for the slots a batch touched, in place on the θ slab, after A⁻¹ and b are updated. */
-export class BanditUpdateThetaProgram extends FlatProgram {
+export class BanditUpdateThetaProgram extends SlotGroupProgram {
   variableNames = ['ainv', 'b', 'groupSlot'];
-  uniforms = 'groups : i32,';
 
-  constructor(
-    slabShape: number[],
-    groups: number,
-    private readonly d: number,
-  ) {
-    super(slabShape, groups, `banditUpdateTheta_${checkD(d)}`, 'groups');
+  constructor(slabShape: number[], groups: number, d: number) {
+    super(slabShape, groups, d, 'banditUpdateTheta');
   }
 
   protected body(): string {
