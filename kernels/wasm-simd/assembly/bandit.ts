@@ -250,7 +250,9 @@ function shermanMorrison<T>(
 }
 
 // ---- float32 storage (the wasm-simd-f32 backend): four rows of one user per f32x4 ----
+// Each float32 kernel takes its float64 twin's arguments, so that the host calls either alike.
 
+/** `_xs` is unused: four f32 rows fill one f32x4 without interleaving them first. */
 export function scoreUCB32(
   ainv: usize,
   theta: usize,
@@ -260,6 +262,7 @@ export function scoreUCB32(
   n: i32,
   d: i32,
   alpha: f32,
+  _xs: usize,
   cap: i32,
 ): i32 {
   const t = (d * (d + 1)) >> 1;
