@@ -1,5 +1,6 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import type { Slab } from '../backend.js';
+import { checkLengths, checkSlots } from '../kernel-config.js';
 
 type Tf = typeof TF;
 
@@ -200,12 +201,7 @@ export class ComposedSlab implements Slab {
 
   private check(slots: Int32Array, arrays: Array<[Float64Array, number, string]>): void {
     if (this.disposed) throw new Error('slab is disposed');
-    for (const [arr, len, name] of arrays) {
-      if (arr.length !== len) throw new RangeError(`${name} has ${arr.length} numbers, expected ${len}`);
-    }
-    for (let i = 0; i < slots.length; i++) {
-      const s = slots[i]!;
-      if (s < 0 || s >= this.capacity) throw new RangeError(`slot ${s} outside 0..${this.capacity - 1}`);
-    }
+    checkLengths(arrays);
+    checkSlots(slots, this.capacity);
   }
 }

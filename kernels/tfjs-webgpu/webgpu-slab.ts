@@ -1,6 +1,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import type { Slab } from '../backend.js';
 import { BanditScoreGreedy, BanditScoreUCB, BanditUpdate } from '../kernel_names.js';
+import { checkLengths, checkSlots } from '../kernel-config.js';
 import { ScatterRows } from './kernels/scatter-rows.js';
 import type { WebGPUBackend } from './kernels/webgpu-backend-type.js';
 
@@ -185,12 +186,7 @@ export class WebGPUSlab implements Slab {
   /** Out-of-range slots would read or write another user's row on the GPU: refuse them here. */
   private check(slots: Int32Array, arrays: Array<[Float64Array, number, string]>): void {
     if (this.disposed) throw new Error('slab is disposed');
-    for (const [arr, len, name] of arrays) {
-      if (arr.length !== len) throw new RangeError(`${name} has ${arr.length} numbers, expected ${len}`);
-    }
-    for (let i = 0; i < slots.length; i++) {
-      const s = slots[i]!;
-      if (s < 0 || s >= this.capacity) throw new RangeError(`slot ${s} outside 0..${this.capacity - 1}`);
-    }
+    checkLengths(arrays);
+    checkSlots(slots, this.capacity);
   }
 }
