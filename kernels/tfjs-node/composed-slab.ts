@@ -1,6 +1,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import type { Slab } from '../backend.js';
 import { checkLengths, checkSlots } from '../kernel-config.js';
+import { readDenseRows } from '../tfjs-common/read-dense-rows.js';
 
 type Tf = typeof TF;
 
@@ -131,19 +132,7 @@ export class ComposedSlab implements Slab {
 
   async read(slots: Int32Array): Promise<{ ainv: Float64Array; theta: Float64Array; b: Float64Array }> {
     this.check(slots, []);
-    const { tf } = this;
-    if (slots.length === 0)
-      return { ainv: new Float64Array(0), theta: new Float64Array(0), b: new Float64Array(0) };
-    const parts = tf.tidy(() => {
-      const idx = tf.tensor1d(slots, 'int32');
-      return [tf.gather(this.ainv, idx), tf.gather(this.theta, idx), tf.gather(this.b, idx)];
-    });
-    try {
-      const [a, t, b] = await Promise.all(parts.map((p) => p.data<'float32'>()));
-      return { ainv: Float64Array.from(a!), theta: Float64Array.from(t!), b: Float64Array.from(b!) };
-    } finally {
-      tf.dispose(parts);
-    }
+    return readDenseRows(this.tf, { ainv: this.ainv, theta: this.theta, b: this.b }, slots, this.d);
   }
 
   dispose(): void {

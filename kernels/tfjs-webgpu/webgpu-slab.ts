@@ -2,6 +2,7 @@ import type * as TF from '@tensorflow/tfjs-core';
 import type { Slab } from '../backend.js';
 import { BanditScoreGreedy, BanditScoreUCB, BanditUpdate } from '../kernel_names.js';
 import { checkLengths, checkSlots } from '../kernel-config.js';
+import { readDenseRows } from '../tfjs-common/read-dense-rows.js';
 import { ScatterRows } from './kernels/scatter-rows.js';
 import type { WebGPUBackend } from './kernels/webgpu-backend-type.js';
 
@@ -122,24 +123,8 @@ export class WebGPUSlab implements Slab {
 
   async read(slots: Int32Array): Promise<{ ainv: Float64Array; theta: Float64Array; b: Float64Array }> {
     this.check(slots, []);
-    const n = slots.length;
-    const { d } = this;
-    if (n === 0) return { ainv: new Float64Array(0), theta: new Float64Array(0), b: new Float64Array(0) };
-    await this.ensureActive();
-    const { tf } = this;
-    const idx = tf.tensor1d(slots, 'int32');
-    const parts = [tf.gather(this.ainv, idx), tf.gather(this.theta, idx), tf.gather(this.b, idx)];
-    idx.dispose();
-    try {
-      const [a, t, bb] = await Promise.all(parts.map((p) => p.data<'float32'>()));
-      return {
-        ainv: Float64Array.from(a!.subarray(0, n * d * d)),
-        theta: Float64Array.from(t!.subarray(0, n * d)),
-        b: Float64Array.from(bb!.subarray(0, n * d)),
-      };
-    } finally {
-      tf.dispose(parts);
-    }
+    if (slots.length > 0) await this.ensureActive();
+    return readDenseRows(this.tf, { ainv: this.ainv, theta: this.theta, b: this.b }, slots, this.d);
   }
 
   dispose(): void {
