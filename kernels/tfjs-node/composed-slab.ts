@@ -1,7 +1,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import type { Slab } from '../backend.js';
 import { checkLengths, checkSlots } from '../kernel-config.js';
-import { readDenseRows } from '../tfjs-common/read-dense-rows.js';
+import { lastRowPerSlot, readDenseRows } from '../tfjs-common/dense-slab-rows.js';
 
 type Tf = typeof TF;
 
@@ -56,19 +56,8 @@ export class ComposedSlab implements Slab {
       [b, n * d, 'b'],
     ]);
     if (n === 0) return;
-    // scatterND sums duplicates; keep each slot's last row, as sequential writes would.
-    const last = new Map<number, number>();
-    for (let i = 0; i < n; i++) last.set(slots[i]!, i);
-    const rows = [...last.values()];
-    const u = rows.length;
-    const pick = (src: Float64Array, w: number): Float32Array => {
-      const out = new Float32Array(u * w);
-      rows.forEach((i, k) => {
-        out.set(src.subarray(i * w, (i + 1) * w), k * w);
-      });
-      return out;
-    };
-    const uniq = Int32Array.from(rows, (i) => slots[i]!);
+    const { slots: uniq, pick } = lastRowPerSlot(slots);
+    const u = uniq.length;
     this.replace({
       ainv: tf.tensor3d(pick(ainv, d * d), [u, d, d]),
       theta: tf.tensor2d(pick(theta, d), [u, d]),

@@ -2,7 +2,7 @@ import type * as TF from '@tensorflow/tfjs-core';
 import type { Slab } from '../backend.js';
 import { BanditScoreGreedy, BanditScoreUCB, BanditUpdate } from '../kernel_names.js';
 import { checkLengths, checkSlots } from '../kernel-config.js';
-import { readDenseRows } from '../tfjs-common/read-dense-rows.js';
+import { lastRowPerSlot, readDenseRows } from '../tfjs-common/dense-slab-rows.js';
 import { ScatterRows } from './kernels/scatter-rows.js';
 import type { WebGPUBackend } from './kernels/webgpu-backend-type.js';
 
@@ -62,19 +62,7 @@ export class WebGPUSlab implements Slab {
     ]);
     if (n === 0) return;
     await this.ensureActive();
-    // A slot written twice in one call keeps its last row, as sequential writes would.
-    const last = new Map<number, number>();
-    for (let i = 0; i < n; i++) last.set(slots[i]!, i);
-    const rows = [...last.values()];
-    const unique = Int32Array.from(rows, (i) => slots[i]!);
-    const pick = (src: Float64Array, w: number): Float32Array => {
-      if (rows.length === n) return toFloat32(src);
-      const out = new Float32Array(rows.length * w);
-      rows.forEach((i, k) => {
-        out.set(src.subarray(i * w, (i + 1) * w), k * w);
-      });
-      return out;
-    };
+    const { slots: unique, pick } = lastRowPerSlot(slots);
     const { tf } = this;
     const slotT = tf.tensor1d(unique, 'int32');
     try {

@@ -34,3 +34,28 @@ export async function readDenseRows(
     tf.dispose(parts);
   }
 }
+
+/**
+ * The rows of a write that stand when each slot keeps its last row, as sequential writes would (a
+ * scatter sums or races duplicates): their slots, and `pick(src, w)` that gathers those width-w rows
+ * as float32.
+ */
+export function lastRowPerSlot(slots: Int32Array): {
+  slots: Int32Array;
+  pick(src: Float64Array, w: number): Float32Array;
+} {
+  const last = new Map<number, number>();
+  for (let i = 0; i < slots.length; i++) last.set(slots[i]!, i);
+  const rows = [...last.values()];
+  return {
+    slots: Int32Array.from(rows, (i) => slots[i]!),
+    pick(src, w) {
+      if (rows.length === slots.length) return Float32Array.from(src);
+      const out = new Float32Array(rows.length * w);
+      rows.forEach((i, k) => {
+        out.set(src.subarray(i * w, (i + 1) * w), k * w);
+      });
+      return out;
+    },
+  };
+}
