@@ -1,14 +1,15 @@
+/** The number type a backend keeps its slabs in. */
+export type Precision = 'float32' | 'float64';
+
+/** Candidate rows as a caller hands them over: float64, or float32 when built in a float32 staging buffer. */
+export type Rows = Float64Array | Float32Array;
+
 /**
  * What the service asks of a batched backend. A slab holds, for one policy (one d), the posteriors of
  * up to `capacity` resident users in the backend's own memory (GPU buffers, a WASM heap, typed
  * arrays): scoring sends only candidate rows and slot indices; updates scatter into the slab instead
  * of re-uploading it.
  */
-export type Precision = 'float32' | 'float64';
-
-/** Candidate rows as a caller hands them over: float64, or float32 when built in a float32 staging buffer. */
-export type Rows = Float64Array | Float32Array;
-
 export interface BanditBackend {
   /** e.g. 'js-f64', 'wasm-simd', 'tfjs-cpu', 'tfjs-wasm', 'tfjs-webgpu', 'tfjs-node', 'tfjs-node-gpu'. */
   readonly name: string;

@@ -31,3 +31,10 @@ export function checkSlots(slots: ArrayLike<number>, capacity: number): void {
     }
   }
 }
+
+/** Each [array, length, name] must have that length: a device kernel would read past a short one. */
+export function checkLengths(arrays: ReadonlyArray<readonly [ArrayLike<number>, number, string]>): void {
+  for (const [arr, len, name] of arrays) {
+    if (arr.length !== len) throw new RangeError(`${name} has ${arr.length} numbers, expected ${len}`);
+  }
+}

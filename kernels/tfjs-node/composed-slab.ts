@@ -1,5 +1,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import type { Slab } from '../backend.js';
+import { checkLengths, checkSlots } from '../kernel-config.js';
+import { lastRowPerSlot, readDenseRows } from '../tfjs-common/dense-slab-rows.js';
 
 type Tf = typeof TF;
 
@@ -54,19 +56,8 @@ export class ComposedSlab implements Slab {
       [b, n * d, 'b'],
     ]);
     if (n === 0) return;
-    // scatterND sums duplicates; keep each slot's last row, as sequential writes would.
-    const last = new Map<number, number>();
-    for (let i = 0; i < n; i++) last.set(slots[i]!, i);
-    const rows = [...last.values()];
-    const u = rows.length;
-    const pick = (src: Float64Array, w: number): Float32Array => {
-      const out = new Float32Array(u * w);
-      rows.forEach((i, k) => {
-        out.set(src.subarray(i * w, (i + 1) * w), k * w);
-      });
-      return out;
-    };
-    const uniq = Int32Array.from(rows, (i) => slots[i]!);
+    const { slots: uniq, pick } = lastRowPerSlot(slots);
+    const u = uniq.length;
     this.replace({
       ainv: tf.tensor3d(pick(ainv, d * d), [u, d, d]),
       theta: tf.tensor2d(pick(theta, d), [u, d]),
@@ -130,19 +121,7 @@ export class ComposedSlab implements Slab {
 
   async read(slots: Int32Array): Promise<{ ainv: Float64Array; theta: Float64Array; b: Float64Array }> {
     this.check(slots, []);
-    const { tf } = this;
-    if (slots.length === 0)
-      return { ainv: new Float64Array(0), theta: new Float64Array(0), b: new Float64Array(0) };
-    const parts = tf.tidy(() => {
-      const idx = tf.tensor1d(slots, 'int32');
-      return [tf.gather(this.ainv, idx), tf.gather(this.theta, idx), tf.gather(this.b, idx)];
-    });
-    try {
-      const [a, t, b] = await Promise.all(parts.map((p) => p.data<'float32'>()));
-      return { ainv: Float64Array.from(a!), theta: Float64Array.from(t!), b: Float64Array.from(b!) };
-    } finally {
-      tf.dispose(parts);
-    }
+    return readDenseRows(this.tf, { ainv: this.ainv, theta: this.theta, b: this.b }, slots, this.d);
   }
 
   dispose(): void {
@@ -200,12 +179,7 @@ export class ComposedSlab implements Slab {
 
   private check(slots: Int32Array, arrays: Array<[Float64Array, number, string]>): void {
     if (this.disposed) throw new Error('slab is disposed');
-    for (const [arr, len, name] of arrays) {
-      if (arr.length !== len) throw new RangeError(`${name} has ${arr.length} numbers, expected ${len}`);
-    }
-    for (let i = 0; i < slots.length; i++) {
-      const s = slots[i]!;
-      if (s < 0 || s >= this.capacity) throw new RangeError(`slot ${s} outside 0..${this.capacity - 1}`);
-    }
+    checkLengths(arrays);
+    checkSlots(slots, this.capacity);
   }
 }

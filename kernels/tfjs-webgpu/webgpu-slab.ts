@@ -1,6 +1,8 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import type { Slab } from '../backend.js';
 import { BanditScoreGreedy, BanditScoreUCB, BanditUpdate } from '../kernel_names.js';
+import { checkLengths, checkSlots } from '../kernel-config.js';
+import { lastRowPerSlot, readDenseRows } from '../tfjs-common/dense-slab-rows.js';
 import { ScatterRows } from './kernels/scatter-rows.js';
 import type { WebGPUBackend } from './kernels/webgpu-backend-type.js';
 
@@ -60,19 +62,7 @@ export class WebGPUSlab implements Slab {
     ]);
     if (n === 0) return;
     await this.ensureActive();
-    // A slot written twice in one call keeps its last row, as sequential writes would.
-    const last = new Map<number, number>();
-    for (let i = 0; i < n; i++) last.set(slots[i]!, i);
-    const rows = [...last.values()];
-    const unique = Int32Array.from(rows, (i) => slots[i]!);
-    const pick = (src: Float64Array, w: number): Float32Array => {
-      if (rows.length === n) return toFloat32(src);
-      const out = new Float32Array(rows.length * w);
-      rows.forEach((i, k) => {
-        out.set(src.subarray(i * w, (i + 1) * w), k * w);
-      });
-      return out;
-    };
+    const { slots: unique, pick } = lastRowPerSlot(slots);
     const { tf } = this;
     const slotT = tf.tensor1d(unique, 'int32');
     try {
@@ -121,24 +111,8 @@ export class WebGPUSlab implements Slab {
 
   async read(slots: Int32Array): Promise<{ ainv: Float64Array; theta: Float64Array; b: Float64Array }> {
     this.check(slots, []);
-    const n = slots.length;
-    const { d } = this;
-    if (n === 0) return { ainv: new Float64Array(0), theta: new Float64Array(0), b: new Float64Array(0) };
-    await this.ensureActive();
-    const { tf } = this;
-    const idx = tf.tensor1d(slots, 'int32');
-    const parts = [tf.gather(this.ainv, idx), tf.gather(this.theta, idx), tf.gather(this.b, idx)];
-    idx.dispose();
-    try {
-      const [a, t, bb] = await Promise.all(parts.map((p) => p.data<'float32'>()));
-      return {
-        ainv: Float64Array.from(a!.subarray(0, n * d * d)),
-        theta: Float64Array.from(t!.subarray(0, n * d)),
-        b: Float64Array.from(bb!.subarray(0, n * d)),
-      };
-    } finally {
-      tf.dispose(parts);
-    }
+    if (slots.length > 0) await this.ensureActive();
+    return readDenseRows(this.tf, { ainv: this.ainv, theta: this.theta, b: this.b }, slots, this.d);
   }
 
   dispose(): void {
@@ -185,12 +159,7 @@ export class WebGPUSlab implements Slab {
   /** Out-of-range slots would read or write another user's row on the GPU: refuse them here. */
   private check(slots: Int32Array, arrays: Array<[Float64Array, number, string]>): void {
     if (this.disposed) throw new Error('slab is disposed');
-    for (const [arr, len, name] of arrays) {
-      if (arr.length !== len) throw new RangeError(`${name} has ${arr.length} numbers, expected ${len}`);
-    }
-    for (let i = 0; i < slots.length; i++) {
-      const s = slots[i]!;
-      if (s < 0 || s >= this.capacity) throw new RangeError(`slot ${s} outside 0..${this.capacity - 1}`);
-    }
+    checkLengths(arrays);
+    checkSlots(slots, this.capacity);
   }
 }

@@ -12,28 +12,16 @@ export const banditScoreUCBConfig: HostKernelConfig<
   kernelName: BanditScoreUCB,
   backendName: 'wasm-simd',
   kernelFunc: ({ wasm, layout, io, n, alpha }) =>
-    layout.elem === 8
-      ? wasm.scoreUCB(
-          layout.ainv,
-          layout.theta,
-          io.x,
-          io.slot,
-          io.out,
-          n,
-          layout.d,
-          alpha,
-          layout.scratch,
-          layout.capacity,
-        )
-      : wasm.scoreUCB32(
-          layout.ainv,
-          layout.theta,
-          io.x,
-          io.slot,
-          io.out,
-          n,
-          layout.d,
-          alpha,
-          layout.capacity,
-        ),
+    (layout.elem === 8 ? wasm.scoreUCB : wasm.scoreUCB32)(
+      layout.ainv,
+      layout.theta,
+      io.x,
+      io.slot,
+      io.out,
+      n,
+      layout.d,
+      alpha,
+      layout.scratch,
+      layout.capacity,
+    ),
 };

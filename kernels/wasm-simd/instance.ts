@@ -13,69 +13,63 @@ interface WasmApi {
 }
 const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-/** The exports of assembly/bandit.ts. Pointers are byte offsets into `memory`. */
+/** θᵀx per row. Returns n, or the first row whose slot is outside [0, cap) (the scoring kernels all do). */
+type ScoreGreedyExport = (
+  theta: number,
+  x: number,
+  slot: number,
+  out: number,
+  n: number,
+  d: number,
+  cap: number,
+) => number;
+
+/** Sherman–Morrison for m rewards in order, in place; `u` is d f64 of scratch. */
+type UpdateExport = (
+  ainv: number,
+  b: number,
+  theta: number,
+  x: number,
+  reward: number,
+  slot: number,
+  m: number,
+  d: number,
+  u: number,
+) => void;
+
+/**
+ * LinUCB per row; `xs` is scratch for the lane-interleaved rows of the float64 kernel (the float32 one
+ * takes and ignores it). Returns n, or the first row whose slot is outside [0, cap).
+ */
+type ScoreUCBExport = (
+  ainv: number,
+  theta: number,
+  x: number,
+  slot: number,
+  out: number,
+  n: number,
+  d: number,
+  alpha: number,
+  xs: number,
+  cap: number,
+) => number;
+
+/**
+ * The exports of assembly/bandit.ts. Pointers are byte offsets into `memory`. Each float32 kernel
+ * (`…32`) takes the same arguments as its float64 twin.
+ */
 export interface BanditExports {
   readonly memory: WasmMemory;
   heapBase(): number;
   /** Roofline probes (bench/kernels.ts): sum of `bytes` from p; `iters` rounds of 48 flops. */
   streamRead(p: number, bytes: number): number;
   peakMulAdd(iters: number, m: number, k: number): number;
-  scoreUCB(
-    ainv: number,
-    theta: number,
-    x: number,
-    slot: number,
-    out: number,
-    n: number,
-    d: number,
-    alpha: number,
-    xs: number,
-    cap: number,
-  ): number;
-  /** Returns n, or the first row whose slot is outside [0, cap) (the scoring kernels all do). */
-  scoreGreedy(theta: number, x: number, slot: number, out: number, n: number, d: number, cap: number): number;
-  scoreUCB32(
-    ainv: number,
-    theta: number,
-    x: number,
-    slot: number,
-    out: number,
-    n: number,
-    d: number,
-    alpha: number,
-    cap: number,
-  ): number;
-  scoreGreedy32(
-    theta: number,
-    x: number,
-    slot: number,
-    out: number,
-    n: number,
-    d: number,
-    cap: number,
-  ): number;
-  update32(
-    ainv: number,
-    b: number,
-    theta: number,
-    x: number,
-    reward: number,
-    slot: number,
-    m: number,
-    d: number,
-    u: number,
-  ): void;
-  update(
-    ainv: number,
-    b: number,
-    theta: number,
-    x: number,
-    reward: number,
-    slot: number,
-    m: number,
-    d: number,
-    u: number,
-  ): void;
+  readonly scoreUCB: ScoreUCBExport;
+  readonly scoreUCB32: ScoreUCBExport;
+  readonly scoreGreedy: ScoreGreedyExport;
+  readonly scoreGreedy32: ScoreGreedyExport;
+  readonly update: UpdateExport;
+  readonly update32: UpdateExport;
 }
 
 export async function compileBanditModule(): Promise<WasmModule> {

@@ -23,7 +23,7 @@ for (;;) {
   let done = -1;
   if (kind === 0) done = e.scoreUCB(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
   else if (kind === 1) done = e.scoreGreedy(a[1], a[2], a[3], a[4], a[5], a[6], a[9]);
-  else if (kind === 2) done = e.scoreUCB32(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[9]);
+  else if (kind === 2) done = e.scoreUCB32(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
   else if (kind === 3) done = e.scoreGreedy32(a[1], a[2], a[3], a[4], a[5], a[6], a[9]);
   c[4] = done;
   Atomics.store(c, 2, seen);

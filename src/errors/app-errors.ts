@@ -1,6 +1,8 @@
 /**
  * Errors the service raises on purpose, each with the contract's stable code (CONTRACT §1). Their HTTP
- * status lives in one table, `http/error-handler.ts`; NATS consumers map them to nak or term.
+ * status lives in one table, `http/error-handler.ts`. A NATS consumer dead-letters a `validation_error`
+ * at its first delivery (nats/message-handler.ts `isPermanent`) and naks any other error for redelivery
+ * until NATS_MAX_DELIVER, then dead-letters it (nats/consume-loop.ts).
  */
 export type ErrorCode =
   | 'validation_error'

@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { backoff, connect, delay, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { classifyConnectError, describeConnectFailure, type NatsClientOptions } from './connect-options.js';
 
@@ -9,6 +9,8 @@ export interface LinkListener {
 }
 
 const CONNECT_TIMEOUT_MS = 5000;
+/** Waits between connect attempts, doubling to 2 s; nats.js jitters each by ±50% so replicas spread out. */
+const CONNECT_BACKOFF = backoff([100, 200, 400, 800, 1600, 2000]);
 
 const noListener: LinkListener = { up: () => {}, problem: () => {} };
 
@@ -46,7 +48,7 @@ export async function connectUntilStopped(
       if (reason !== lastReason || attempt % 20 === 0)
         log.error({ err, attempt, servers: client.servers }, `nats connection failed: ${reason}; retrying`);
       lastReason = reason;
-      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+      await delay(CONNECT_BACKOFF.backoff(attempt));
     }
   }
   return null;

@@ -1,4 +1,5 @@
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import { backoff, delay } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { type TraceStore, traceIdOf } from '../observability/trace-context.js';
 import { type ConsumerCounters, newCounters } from './consumer-health.js';
@@ -26,7 +27,8 @@ export interface ConsumeLoopOptions {
   readonly clock: () => number;
 }
 
-const RESTART_DELAY_MS = [100, 250, 500, 1000, 2000];
+/** Waits before re-creating a consumer, by failures in a row; nats.js jitters each by ±50%. */
+const RESTART_BACKOFF = backoff([100, 250, 500, 1000, 2000]);
 
 /**
  * One durable pull consumer, consumed until stopped. The client's `consume()` iterator can end on its
@@ -106,8 +108,7 @@ export class ConsumeLoop {
         else log.debug({ consumer: this.durable, err: reason, failures }, 'consumer not running; retrying');
       }
       await this.drainInflight();
-      if (!this.stopping && !isClosed())
-        await this.pause(RESTART_DELAY_MS[Math.min(failures, RESTART_DELAY_MS.length - 1)]!);
+      if (!this.stopping && !isClosed()) await this.pause(RESTART_BACKOFF.backoff(failures));
     }
     await this.drainInflight();
   }
@@ -131,14 +132,11 @@ export class ConsumeLoop {
     await this.drainInflight();
   }
 
+  /** A wait that stop() cuts short. */
   private async pause(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
+    const wait = delay(ms);
+    this.wake = wait.cancel;
+    await wait;
     this.wake = null;
   }
 

@@ -1,4 +1,4 @@
-import type { NatsConnection } from '@nats-io/transport-node';
+import { delay, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { DecisionLogSink } from '../evaluation/decision-log.js';
 import type { LogRecord } from '../evaluation/decision-records.js';
@@ -80,7 +80,7 @@ export class NatsDecisionSink implements DecisionLogSink {
         if (this.closed && this.backlog.length === 0) return;
         this.publisher = null;
         this.log.debug({ err, pending: this.backlog.length }, 'decisions stream publish failed; retrying');
-        await new Promise((r) => setTimeout(r, this.opts.retryMs ?? 500));
+        await delay(this.opts.retryMs ?? 500);
         if (this.closed && this.deadlinePassed()) return;
       }
     }

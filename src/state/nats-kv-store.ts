@@ -101,6 +101,7 @@ export class NatsKvStateStore implements StateStore, RawDocuments {
     if (this.closed || attempt >= 30) return;
     const k = kvKeyOf(key);
     const subject = `$KV.${this.opts.bucket}.${k}`;
+    // A plain unref'd timer rather than nats.js delay(): this poll must not hold a closing process open.
     const retry = () => setTimeout(() => this.findLateWrite(key, base, bytes, attempt + 1), 1000).unref();
     void (async () => {
       for (let seq = base + 1; ; ) {

@@ -81,6 +81,21 @@ export class ReferenceUsers {
   }
 }
 
+/** Writes `ref`'s users into `slab` (user s at slot s), runs `body` with their slots, then disposes the slab. */
+export async function withReferenceSlab(
+  slab: Slab,
+  ref: ReferenceUsers,
+  body: (slots: Int32Array) => Promise<void>,
+): Promise<void> {
+  try {
+    const p = ref.packed();
+    await slab.write(p.slots, p.ainv, p.theta, p.b);
+    await body(p.slots);
+  } finally {
+    slab.dispose();
+  }
+}
+
 /** Per row: the reference score and the magnitude of its summands, Σ|θᵢxᵢ| + α√(Σ|A⁻¹ᵢⱼxᵢxⱼ|). */
 export function referenceScores(
   users: ReferenceUsers,

@@ -17,6 +17,7 @@ import {
   ReferenceUsers,
   referenceScores,
   rng,
+  withReferenceSlab,
 } from './slab-parity.js';
 
 describe('tfjs-node backend', () => {
@@ -65,9 +66,7 @@ describe('ComposedSlab (the tfjs-node op chain) on the TF.js cpu backend vs the 
           const next = rng(seed);
           const ref = new ReferenceUsers(d, users, next, 30);
           const slab = new ComposedSlab(tf, d, users + 2);
-          try {
-            const p = ref.packed();
-            await slab.write(p.slots, p.ainv, p.theta, p.b);
+          await withReferenceSlab(slab, ref, async () => {
             const slots = Int32Array.from({ length: 4 * k }, (_, i) => (Math.floor(i / k) * 7) % users);
             const x = features(next, slots.length * d);
             const ucb = referenceScores(ref, x, slots, alpha);
@@ -76,9 +75,7 @@ describe('ComposedSlab (the tfjs-node op chain) on the TF.js cpu backend vs the 
             expectSameChoice(gotU, ucb.want, ucb.scale, k);
             const greedy = referenceScores(ref, x, slots, null);
             expectScoresClose(await slab.scoreGreedy(x, slots), greedy.want, greedy.scale);
-          } finally {
-            slab.dispose();
-          }
+          });
         },
       ),
       { numRuns: 25 },
@@ -99,18 +96,14 @@ describe('ComposedSlab (the tfjs-node op chain) on the TF.js cpu backend vs the 
           const next = rng(seed);
           const ref = new ReferenceUsers(d, users, next, 10);
           const slab = new ComposedSlab(tf, d, users);
-          try {
-            const p = ref.packed();
-            await slab.write(p.slots, p.ainv, p.theta, p.b);
+          await withReferenceSlab(slab, ref, async (loaded) => {
             const slots = Int32Array.from({ length: rewards }, () => Math.floor(next() * users));
             const x = features(next, rewards * d);
             const r = Float64Array.from({ length: rewards }, () => next() * 2 - 1);
             await slab.update(x, r, slots);
             ref.update(x, r, slots);
-            await expectSlabMatches(slab, ref, p.slots);
-          } finally {
-            slab.dispose();
-          }
+            await expectSlabMatches(slab, ref, loaded);
+          });
         },
       ),
       { numRuns: 25 },

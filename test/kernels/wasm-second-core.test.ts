@@ -12,6 +12,35 @@ import { wasmKernels } from '../../kernels/wasm-simd/kernels.js';
 import { WasmSlab } from '../../kernels/wasm-simd/slab.js';
 import { maxRelError } from './random-slab-case.js';
 
+/** A Lehmer (MINSTD) generator of numbers in [-1, 1) from `seed`. */
+function lehmer(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 16807) % 2147483647;
+    return (state / 2147483647) * 2 - 1;
+  };
+}
+
+/** Reference posteriors of `users` after `rewards` random rewards each, written into slots 0..users−1. */
+function writeRandomUsers(slab: WasmSlab, users: number, rewards: number, rnd: () => number) {
+  const { d } = slab;
+  const ainv = new Float64Array(users * d * d);
+  const theta = new Float64Array(users * d);
+  const bs = new Float64Array(users * d);
+  const posts = Array.from({ length: users }, (_, u) => {
+    const a = ridgeIdentity(d, 1);
+    const b = new Float64Array(d);
+    for (let i = 0; i < rewards; i++) rankOneUpdate(a, b, Array.from({ length: d }, rnd), rnd(), d);
+    const p = posterior(a, b, d);
+    ainv.set(p.ainv, u * d * d);
+    theta.set(p.theta, u * d);
+    bs.set(b, u * d);
+    return p;
+  });
+  slab.write(Int32Array.from(posts.keys()), ainv, theta, bs);
+  return posts;
+}
+
 describe.each<[Precision, number]>([
   ['float64', 1e-9],
   ['float32', 1e-4],
@@ -21,26 +50,8 @@ describe.each<[Precision, number]>([
     for (const d of [5, 7, 12]) {
       const users = 37;
       const slab = new WasmSlab(d, users, instantiate(module), wasmKernels(), precision, module, 64);
-      let seed = d;
-      const rnd = () => {
-        seed = (seed * 16807) % 2147483647;
-        return (seed / 2147483647) * 2 - 1;
-      };
-      const posts = Array.from({ length: users }, () => {
-        const a = ridgeIdentity(d, 1);
-        const b = new Float64Array(d);
-        for (let i = 0; i < 5; i++) rankOneUpdate(a, b, Array.from({ length: d }, rnd), rnd(), d);
-        return { p: posterior(a, b, d), b };
-      });
-      const ainv = new Float64Array(users * d * d);
-      const theta = new Float64Array(users * d);
-      const bs = new Float64Array(users * d);
-      posts.forEach(({ p, b }, u) => {
-        ainv.set(p.ainv, u * d * d);
-        theta.set(p.theta, u * d);
-        bs.set(b, u * d);
-      });
-      slab.write(Int32Array.from(posts.keys()), ainv, theta, bs);
+      const rnd = lehmer(d);
+      const posts = writeRandomUsers(slab, users, 5, rnd);
       // 1,003 rows in runs of 1..20 per user: odd lengths, so halves and blocks cut runs anywhere.
       const slotList: number[] = [];
       for (let u = 0; slotList.length < 1003; u = (u + 1) % users) {
@@ -51,7 +62,7 @@ describe.each<[Precision, number]>([
       const want = (ucb: boolean) =>
         Float64Array.from(slots, (s, r) => {
           const row = x.subarray(r * d, (r + 1) * d);
-          return ucb ? scoreLinUCB(posts[s]!.p, row, 1, 0.7)[0]! : scoreGreedy(posts[s]!.p, row, 1)[0]!;
+          return ucb ? scoreLinUCB(posts[s]!, row, 1, 0.7)[0]! : scoreGreedy(posts[s]!, row, 1)[0]!;
         });
       await slab.scoreUCB(x, slots, 0.7); // starts the worker
       for (let i = 0; i < 200 && !slab.secondCoreReady; i++) await new Promise((r) => setTimeout(r, 25));
@@ -98,24 +109,8 @@ describe('wasm-simd slot checks and widths without unrolled kernels', () => {
     const module = await compileBanditModule();
     const users = 5;
     const slab = new WasmSlab(d, users, instantiate(module), wasmKernels(), 'float64', module);
-    let seed = 7 + d;
-    const rnd = () => {
-      seed = (seed * 16807) % 2147483647;
-      return (seed / 2147483647) * 2 - 1;
-    };
-    const posts = Array.from({ length: users }, () => {
-      const a = ridgeIdentity(d, 1);
-      const b = new Float64Array(d);
-      for (let i = 0; i < 3; i++) rankOneUpdate(a, b, Array.from({ length: d }, rnd), rnd(), d);
-      return posterior(a, b, d);
-    });
-    const ainv = new Float64Array(users * d * d);
-    const theta = new Float64Array(users * d);
-    posts.forEach((p, u) => {
-      ainv.set(p.ainv, u * d * d);
-      theta.set(p.theta, u * d);
-    });
-    slab.write(Int32Array.from(posts.keys()), ainv, theta, new Float64Array(users * d));
+    const rnd = lehmer(7 + d);
+    const posts = writeRandomUsers(slab, users, 3, rnd);
     // Runs of 1..7 rows: odd and even, so pairs and a left-over row both occur.
     const slots = Int32Array.from([0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 0, 0]);
     const x = Float64Array.from({ length: slots.length * d }, rnd);

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JetStreamManager } from '@nats-io/jetstream';
+import type { TestClient } from '../helpers/nats-client.js';
 import { CANDIDATES } from '../helpers/test-app.js';
 
 /**
@@ -28,6 +30,26 @@ export function workloadMessage(i: number): { subject: string; body: unknown; ms
     msgId: `w-${i}`,
     body: { user_id: `s${i}`, ts: '2026-11-24T10:00:00Z', task_count: i },
   };
+}
+
+/**
+ * Publishes messages 0..n-1 in the background, 2 ms apart, each awaiting the stream's ack (the client
+ * rides out an outage). `published()` counts the acked ones; `done` resolves after the last.
+ */
+export function publishWorkload(
+  client: TestClient,
+  n: number,
+): { published: () => number; done: Promise<void> } {
+  let published = 0;
+  const done = (async () => {
+    for (let i = 0; i < n; i++) {
+      const m = workloadMessage(i);
+      await client.publish(m.subject, m.body, { msgId: m.msgId });
+      published++;
+      await sleep(2);
+    }
+  })();
+  return { published: () => published, done };
 }
 
 /** How many of messages 0..n-1 have their effect on disk (reward updates count from the state files). */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { consumerSettled, testClient, waitFor } from '../helpers/nats-client.js';
 import { startNatsServer } from '../helpers/nats-server.js';
 import { health, natsApp } from './nats-app.js';
-import { deadLettered, handledOnDisk, workloadMessage } from './outage-workload.js';
+import { deadLettered, handledOnDisk, publishWorkload } from './outage-workload.js';
 
 const N = 600;
 
@@ -16,16 +16,8 @@ async function runOutage(outageMs: number) {
   const { app, stateDir, logs } = await natsApp(server.url, { NATS_ACK_WAIT_S: '3' });
   const client = await testClient(server.url);
 
-  let published = 0;
-  const publisher = (async () => {
-    for (let i = 0; i < N; i++) {
-      const m = workloadMessage(i);
-      await client.publish(m.subject, m.body, { msgId: m.msgId });
-      published++;
-      await sleep(2);
-    }
-  })();
-  await waitFor('a third published', () => published >= N / 3);
+  const publisher = publishWorkload(client, N);
+  await waitFor('a third published', () => publisher.published() >= N / 3);
   const handledBefore = (await health(app)).nats.consumers;
   await server.stop('SIGKILL');
   const downAt = Date.now();
@@ -33,7 +25,7 @@ async function runOutage(outageMs: number) {
   const during = await health(app);
   await server.restart();
   const downMs = Date.now() - downAt;
-  await publisher;
+  await publisher.done;
 
   await waitFor(
     'every message handled',
@@ -54,11 +46,11 @@ async function runOutage(outageMs: number) {
   ).length;
   const counts = {
     outage_ms: downMs,
-    published,
+    published: publisher.published(),
     stored_in_streams: stored,
     handled,
     dead_lettered: dead,
-    lost: published - handled - dead,
+    lost: publisher.published() - handled - dead,
     processed_at_kill: handledBefore.signals.processed + handledBefore.feedback.processed,
     deliveries_processed: h.signals.processed + h.feedback.processed,
     delivery_errors: h.signals.errors + h.feedback.errors,

@@ -1,13 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { consumerSettled, testClient, waitFor } from '../helpers/nats-client.js';
 import { startNatsServer } from '../helpers/nats-server.js';
 import { spawnServer } from '../helpers/spawned-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import type { HealthBody } from './nats-app.js';
-import { deadLettered, handledOnDisk, workloadMessage } from './outage-workload.js';
+import { deadLettered, handledOnDisk, publishWorkload } from './outage-workload.js';
 
 const N = 600;
 
@@ -39,15 +38,7 @@ describe('the service SIGKILLed mid-stream', () => {
     const client = await testClient(server.url);
 
     let service = await spawnServer(env);
-    let published = 0;
-    const publisher = (async () => {
-      for (let i = 0; i < N; i++) {
-        const m = workloadMessage(i);
-        await client.publish(m.subject, m.body, { msgId: m.msgId });
-        published++;
-        await sleep(2);
-      }
-    })();
+    const publisher = publishWorkload(client, N);
     await waitFor('a quarter handled', async () => (await processed(service.url)) >= N / 4);
     await service.kill('SIGKILL');
 
@@ -65,7 +56,7 @@ describe('the service SIGKILLed mid-stream', () => {
     }
 
     service = await spawnServer(env);
-    await publisher;
+    await publisher.done;
     await waitFor(
       'every message handled after the restart',
       async () =>
@@ -75,7 +66,7 @@ describe('the service SIGKILLed mid-stream', () => {
       60_000,
     );
     const counts = {
-      published,
+      published: publisher.published(),
       acked_before_kill: ackedChecked,
       acked_effects_missing_after_kill: ackedMissing,
       handled: handledOnDisk(stateDir, N),

@@ -1,4 +1,4 @@
-import { checkD, dispatchFor, type WebGPUProgram, WORKGROUP_SIZE } from './program-util.js';
+import { CandidateRowProgram } from './program-util.js';
 import { dot, loadVector, range } from './wgsl-unroll.js';
 
 /**
@@ -6,26 +6,15 @@ import { dot, loadVector, range } from './wgsl-unroll.js';
  * row is read once and nothing [N, d, d]-sized is ever materialized. d is baked in and the code is
  * unrolled; A⁻¹ is symmetric, so the quadratic form reads the upper triangle only (d(d+1)/2 loads).
  */
-export class BanditScoreUCBProgram implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey: string;
+export class BanditScoreUCBProgram extends CandidateRowProgram {
   variableNames = ['ainv', 'theta', 'x', 'slot'];
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize = WORKGROUP_SIZE;
   uniforms = 'alpha : f32,';
-  size = true;
-  private readonly d: number;
 
   constructor(n: number, d: number) {
-    this.d = checkD(d);
-    this.outputShape = [n];
-    this.dispatchLayout = { x: [0] };
-    this.dispatch = dispatchFor(n);
-    this.shaderKey = `banditScoreUCB_${d}`;
+    super(n, d, 'banditScoreUCB');
   }
 
-  getUserCode(): string {
+  protected body(): string {
     const d = this.d;
     // Row i of the quadratic form: xᵢ·(A⁻¹ᵢᵢxᵢ + 2·Σⱼ₍ⱼ>ᵢ₎ A⁻¹ᵢⱼxⱼ).
     const rows = range(d).map((i) => {
@@ -33,10 +22,7 @@ export class BanditScoreUCBProgram implements WebGPUProgram {
       const inner = off.length ? ` + 2.0 * (${off.join(' + ')})` : '';
       return `quad = quad + x${i} * (ainv[ao + ${i * d + i}] * x${i}${inner});`;
     });
-    return `
-      fn main(index : i32) {
-        if (index >= uniforms.size) { return; }
-        let s = slot[index];
+    return `let s = slot[index];
         let xo = index * ${d};
         let to = s * ${d};
         let ao = s * ${d * d};
@@ -48,8 +34,6 @@ export class BanditScoreUCBProgram implements WebGPUProgram {
         )};
         var quad = 0.0;
         ${rows.join('\n        ')}
-        result[index] = mean + uniforms.alpha * sqrt(max(quad, 0.0));
-      }
-    `;
+        result[index] = mean + uniforms.alpha * sqrt(max(quad, 0.0));`;
   }
 }

@@ -1,4 +1,4 @@
-import { checkD, dispatchFor, type WebGPUProgram, WORKGROUP_SIZE } from './program-util.js';
+import { SlotGroupProgram } from './program-util.js';
 import { aij, range, upper } from './wgsl-unroll.js';
 
 /**
@@ -7,26 +7,14 @@ import { aij, range, upper } from './wgsl-unroll.js';
  * A⁻¹ ← A⁻¹ − (A⁻¹x)(A⁻¹x)ᵀ / (1 + xᵀA⁻¹x). The upper triangle is held in d(d+1)/2 scalars meanwhile
  * (d baked in, unrolled) and written back to both triangles, so A⁻¹ stays exactly symmetric.
  */
-export class BanditUpdateAinvProgram implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey: string;
+export class BanditUpdateAinvProgram extends SlotGroupProgram {
   variableNames = ['x', 'rowOrder', 'groupStart', 'groupSlot'];
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize = WORKGROUP_SIZE;
-  uniforms = 'groups : i32,';
-  private readonly d: number;
 
   constructor(slabShape: number[], groups: number, d: number) {
-    this.d = checkD(d);
-    this.outputShape = slabShape;
-    // Threads follow the groups, not the output: the flat layout only decides how `index` is formed.
-    this.dispatchLayout = { x: slabShape.map((_, i) => i) };
-    this.dispatch = dispatchFor(groups);
-    this.shaderKey = `banditUpdateAinv_${d}`;
+    super(slabShape, groups, d, 'banditUpdateAinv');
   }
 
-  getUserCode(): string {
+  protected body(): string {
     const d = this.d;
     const tri = upper(d);
     const load = tri.map(([i, j]) => `var ${aij(i, j)} = result[ao + ${i * d + j}];`);
@@ -42,10 +30,7 @@ export class BanditUpdateAinvProgram implements WebGPUProgram {
       .join(' + ');
     const step = tri.map(([i, j]) => `${aij(i, j)} = ${aij(i, j)} - u${i} * u${j} * inv;`);
     const store = range(d).flatMap((i) => range(d).map((j) => `result[ao + ${i * d + j}] = ${aij(i, j)};`));
-    return `
-      fn main(index : i32) {
-        if (index >= uniforms.groups) { return; }
-        let ao = groupSlot[index] * ${d * d};
+    return `let ao = groupSlot[index] * ${d * d};
         ${load.join('\n        ')}
         for (var m = groupStart[index]; m < groupStart[index + 1]; m++) {
           let xo = rowOrder[m] * ${d};
@@ -54,8 +39,6 @@ export class BanditUpdateAinvProgram implements WebGPUProgram {
           let inv = 1.0 / (1.0 + ${q});
           ${step.join('\n          ')}
         }
-        ${store.join('\n        ')}
-      }
-    `;
+        ${store.join('\n        ')}`;
   }
 }

@@ -181,22 +181,43 @@ export function update(
   d: i32,
   u: usize,
 ): void {
+  shermanMorrison<f64>(ainv, b, theta, x, reward, slot, m, d, u);
+}
+
+/**
+ * The update for storage of type T (f64, or f32 for the wasm-simd-f32 backend). The arithmetic is f64
+ * either way, and so is the scratch `u`; only loads and stores of the slab take T's width.
+ */
+// @ts-ignore: decorator
+@inline
+function shermanMorrison<T>(
+  ainv: usize,
+  b: usize,
+  theta: usize,
+  x: usize,
+  reward: usize,
+  slot: usize,
+  m: i32,
+  d: i32,
+  u: usize,
+): void {
+  const w = alignof<T>(); // log2 of T's size in bytes
   const t = (d * (d + 1)) >> 1;
   for (let r = 0; r < m; r++) {
     const s = load<i32>(slot + (<usize>r << 2));
-    const ao = ainv + (<usize>(s * t) << 3);
-    const vo = <usize>(s * d) << 3;
-    const xo = x + (<usize>(r * d) << 3);
+    const ao = ainv + (<usize>(s * t) << w);
+    const vo = <usize>(s * d) << w;
+    const xo = x + (<usize>(r * d) << w);
     memory.fill(u, 0, <usize>d << 3);
     let p = ao;
     for (let i = 0; i < d; i++) {
-      const xi = load<f64>(xo + (<usize>i << 3));
-      let ui = load<f64>(u + (<usize>i << 3)) + load<f64>(p) * xi;
-      p += 8;
+      const xi = <f64>load<T>(xo + (<usize>i << w));
+      let ui = load<f64>(u + (<usize>i << 3)) + <f64>load<T>(p) * xi;
+      p += sizeof<T>();
       for (let j = i + 1; j < d; j++) {
-        const a = load<f64>(p);
-        p += 8;
-        ui += a * load<f64>(xo + (<usize>j << 3));
+        const a = <f64>load<T>(p);
+        p += sizeof<T>();
+        ui += a * <f64>load<T>(xo + (<usize>j << w));
         const uj = u + (<usize>j << 3);
         store<f64>(uj, load<f64>(uj) + a * xi);
       }
@@ -205,31 +226,33 @@ export function update(
     let xu = 0.0;
     let xt = 0.0;
     for (let i = 0; i < d; i++) {
-      const xi = load<f64>(xo + (<usize>i << 3));
+      const xi = <f64>load<T>(xo + (<usize>i << w));
       xu += xi * load<f64>(u + (<usize>i << 3));
-      xt += xi * load<f64>(theta + vo + (<usize>i << 3));
+      xt += xi * <f64>load<T>(theta + vo + (<usize>i << w));
     }
     const inv = 1.0 / (1.0 + xu);
-    const rw = load<f64>(reward + (<usize>r << 3));
+    const rw = <f64>load<T>(reward + (<usize>r << w));
     const g = (rw - xt) * inv;
     p = ao;
     for (let i = 0; i < d; i++) {
       const uiRaw = load<f64>(u + (<usize>i << 3));
       const ui = uiRaw * inv;
       for (let j = i; j < d; j++) {
-        store<f64>(p, load<f64>(p) - ui * load<f64>(u + (<usize>j << 3)));
-        p += 8;
+        store<T>(p, <T>(<f64>load<T>(p) - ui * load<f64>(u + (<usize>j << 3))));
+        p += sizeof<T>();
       }
-      const bi = b + vo + (<usize>i << 3);
-      store<f64>(bi, load<f64>(bi) + rw * load<f64>(xo + (<usize>i << 3)));
-      const ti = theta + vo + (<usize>i << 3);
-      store<f64>(ti, load<f64>(ti) + uiRaw * g);
+      const bi = b + vo + (<usize>i << w);
+      store<T>(bi, <T>(<f64>load<T>(bi) + rw * <f64>load<T>(xo + (<usize>i << w))));
+      const ti = theta + vo + (<usize>i << w);
+      store<T>(ti, <T>(<f64>load<T>(ti) + uiRaw * g));
     }
   }
 }
 
 // ---- float32 storage (the wasm-simd-f32 backend): four rows of one user per f32x4 ----
+// Each float32 kernel takes its float64 twin's arguments, so that the host calls either alike.
 
+/** `_xs` is unused: four f32 rows fill one f32x4 without interleaving them first. */
 export function scoreUCB32(
   ainv: usize,
   theta: usize,
@@ -239,6 +262,7 @@ export function scoreUCB32(
   n: i32,
   d: i32,
   alpha: f32,
+  _xs: usize,
   cap: i32,
 ): i32 {
   const t = (d * (d + 1)) >> 1;
@@ -315,51 +339,7 @@ export function update32(
   d: i32,
   u: usize,
 ): void {
-  const t = (d * (d + 1)) >> 1;
-  for (let r = 0; r < m; r++) {
-    const s = load<i32>(slot + (<usize>r << 2));
-    const ao = ainv + (<usize>(s * t) << 2);
-    const vo = <usize>(s * d) << 2;
-    const xo = x + (<usize>(r * d) << 2);
-    memory.fill(u, 0, <usize>d << 3);
-    let p = ao;
-    for (let i = 0; i < d; i++) {
-      const xi = <f64>load<f32>(xo + (<usize>i << 2));
-      let ui = load<f64>(u + (<usize>i << 3)) + <f64>load<f32>(p) * xi;
-      p += 4;
-      for (let j = i + 1; j < d; j++) {
-        const a = <f64>load<f32>(p);
-        p += 4;
-        ui += a * <f64>load<f32>(xo + (<usize>j << 2));
-        const uj = u + (<usize>j << 3);
-        store<f64>(uj, load<f64>(uj) + a * xi);
-      }
-      store<f64>(u + (<usize>i << 3), ui);
-    }
-    let xu = 0.0;
-    let xt = 0.0;
-    for (let i = 0; i < d; i++) {
-      const xi = <f64>load<f32>(xo + (<usize>i << 2));
-      xu += xi * load<f64>(u + (<usize>i << 3));
-      xt += xi * <f64>load<f32>(theta + vo + (<usize>i << 2));
-    }
-    const inv = 1.0 / (1.0 + xu);
-    const rw = <f64>load<f32>(reward + (<usize>r << 2));
-    const g = (rw - xt) * inv;
-    p = ao;
-    for (let i = 0; i < d; i++) {
-      const uiRaw = load<f64>(u + (<usize>i << 3));
-      const ui = uiRaw * inv;
-      for (let j = i; j < d; j++) {
-        store<f32>(p, <f32>(<f64>load<f32>(p) - ui * load<f64>(u + (<usize>j << 3))));
-        p += 4;
-      }
-      const bi = b + vo + (<usize>i << 2);
-      store<f32>(bi, <f32>(<f64>load<f32>(bi) + rw * <f64>load<f32>(xo + (<usize>i << 2))));
-      const ti = theta + vo + (<usize>i << 2);
-      store<f32>(ti, <f32>(<f64>load<f32>(ti) + uiRaw * g));
-    }
-  }
+  shermanMorrison<f32>(ainv, b, theta, x, reward, slot, m, d, u);
 }
 
 // ---- roofline probes for bench/kernels.ts: what this engine can do on this machine ----
