@@ -97,6 +97,21 @@ describe('deeply nested bodies', () => {
     expect(detail.type).toBe('too_deep');
     expect(detail.loc.slice(0, 3)).toEqual(['body', 'candidates', 0]);
   });
+
+  it('are refused when short too (a small body is scanned only at its end, by its bracket count)', async () => {
+    const { app } = await testApp();
+    const justOver = `${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`;
+    for (const candidates of [justOver, `[{"x":${justOver}}]`]) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/score',
+        headers: { 'content-type': 'application/json' },
+        payload: `{"user_id":"u1","candidates":${candidates}}`,
+      });
+      expect(res.statusCode, candidates.slice(0, 20)).toBe(422);
+      expect(res.json().detail[0].type).toBe('too_deep');
+    }
+  });
 });
 
 describe('a 64 MiB /score/batch of empty items', () => {
