@@ -1,7 +1,7 @@
 /**
  * How fast the JetStream consumers apply rewards, by NATS_CONCURRENCY: N by-value rewards (distinct event
  * ids over U users) wait in the `feedback` stream; the app starts and the clock runs until the last one is
- * persisted and acked. A real nats-server on a free port, real state files in a temporary directory.
+ * persisted and acked. A real nats-server on a free port, the default state backend (lmdb) in a temporary directory.
  *
  *   npm run build && node dist/bench/nats-consume.js [N] [U]
  *
@@ -22,7 +22,7 @@ import { configWith } from '../src/config/env.js';
 
 const N = Number(process.argv[2] ?? 5000);
 const USERS = Number(process.argv[3] ?? 200);
-const CONCURRENCY = [1, 2, 8, 32];
+const CONCURRENCY = [1, 8, 32, 64, 128];
 // Run from the repository root; the compiled file lives in dist/bench/, the results in bench/results/.
 const RESULTS = join(process.cwd(), 'bench', 'results');
 
