@@ -12,7 +12,7 @@ import {
   scoreLinUCB,
 } from '../../kernels/reference/mod.js';
 
-/** float32 backends: error ≤ 1e-4 of the magnitude of what was summed (see README, "Backends and images"). */
+/** float32 backends: error ≤ 1e-4 of the magnitude of what was summed (see docs/kernels.md, "Backends and images"). */
 export const REL_TOL = 1e-4;
 /** Below float32's smallest normal number (1.2e-38) nothing can be told apart: e.g. α = 1e-323. */
 export const ABS_FLOOR = 1e-37;
