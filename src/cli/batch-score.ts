@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config/env.js';
-import type { ScoreBatchResult } from '../http/schemas/score-batch.js';
+import type { ScoreBatchResult } from '../contract/mod.js';
 import { isPolicyName } from '../policies/policy-names.js';
 import { POLICIES } from '../policies/policy-spec.js';
 import { scoreBatch } from '../scoring/batch-scoring.js';

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import type { EvaluationResponse } from '../http/schemas/evaluation.js';
+import type { EvaluationResponse } from '../contract/mod.js';
 import { simulate, type Transport } from '../simulation/mod.js';
 import { evaluationChart, regretChart } from './charts.js';
 import { interval, table } from './report.js';

@@ -1,6 +1,14 @@
 import { uuidv7 } from 'uuidv7';
 import { scoreGreedy } from '../../kernels/reference/mod.js';
 import type { Config } from '../config/env.js';
+import type {
+  RewardByValue,
+  RewardRequest,
+  RewardResponse,
+  ScoreRequest,
+  ScoreResponse,
+  StatsResponse,
+} from '../contract/mod.js';
 import { EventNotFoundError, ValidationError } from '../errors/app-errors.js';
 import type { DecisionLogSink } from '../evaluation/decision-log.js';
 import {
@@ -10,9 +18,6 @@ import {
   featureMatrix,
   writeFeatureRow,
 } from '../features/mod.js';
-import type { StatsResponse } from '../http/schemas/inspect.js';
-import type { RewardByValue, RewardRequest, RewardResponse } from '../http/schemas/reward.js';
-import type { ScoreRequest, ScoreResponse } from '../http/schemas/score.js';
 import { type Choice, chooseEGreedy, chooseLinUCB, rankOrder } from '../policies/choose.js';
 import type { PolicyName } from '../policies/policy-names.js';
 import { POLICIES, type PolicySpec } from '../policies/policy-spec.js';
