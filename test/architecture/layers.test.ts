@@ -64,6 +64,18 @@ describe('layers of src/', () => {
     expect(inward).toEqual([]);
   });
 
+  it('the services are composed without the transport: services.ts and cli/ reach no fastify or http/', () => {
+    const files = [join(SRC, 'services.ts'), ...sourceFiles(join(SRC, 'cli'))];
+    const offending = files.filter((f) => /from ['"](fastify|@fastify\/)/.test(readFileSync(f, 'utf8')));
+    expect(offending).toEqual([]);
+    const inward = EDGES.filter(
+      (e) =>
+        (e.file === 'services.ts' || folderOf(e.file) === 'cli') &&
+        (folderOf(e.target) === 'http' || e.target === 'app.js'),
+    );
+    expect(inward).toEqual([]);
+  });
+
   it('code outside contract/ reaches it only through contract/mod.ts', () => {
     const offending = EDGES.filter(
       (e) =>
