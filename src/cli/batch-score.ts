@@ -3,8 +3,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../config/env.js';
 import type { ScoreBatchResult } from '../contract/mod.js';
-import { isPolicyName } from '../policies/policy-names.js';
-import { POLICIES } from '../policies/policy-spec.js';
+import { isPolicyName, POLICIES } from '../policies/mod.js';
 import { scoreBatch } from '../scoring/batch-scoring.js';
 import { buildServices } from '../services.js';
 

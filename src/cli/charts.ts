@@ -1,7 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { renderSvg } from '../charts/render-svg.js';
-import type { PolicyEstimate } from '../evaluation/evaluator.js';
-import type { RegretPoint } from '../simulation/simulator.js';
+import type { PolicyEstimate } from '../evaluation/mod.js';
+import type { RegretPoint } from '../simulation/mod.js';
 
 const render = (spec: Record<string, unknown>) => renderSvg(spec as unknown as TopLevelSpec);
 

@@ -10,7 +10,7 @@ import type {
   StatsResponse,
 } from '../contract/mod.js';
 import { EventNotFoundError, ValidationError } from '../errors/app-errors.js';
-import type { DecisionLogSink } from '../evaluation/decision-log.js';
+import type { DecisionLogSink } from '../evaluation/mod.js';
 import {
   type CandidateFields,
   contextFeatures,
@@ -18,10 +18,16 @@ import {
   featureMatrix,
   writeFeatureRow,
 } from '../features/mod.js';
-import { type Choice, chooseEGreedy, chooseLinUCB, rankOrder } from '../policies/choose.js';
-import type { PolicyName } from '../policies/policy-names.js';
-import { POLICIES, type PolicySpec } from '../policies/policy-spec.js';
-import type { RandomSource } from '../policies/random.js';
+import {
+  type Choice,
+  chooseEGreedy,
+  chooseLinUCB,
+  POLICIES,
+  type PolicyName,
+  type PolicySpec,
+  type RandomSource,
+  rankOrder,
+} from '../policies/mod.js';
 import type { Decision } from '../state/decision-journal.js';
 import type { DecisionStore } from '../state/decision-store.js';
 import type { FeatureItem, FeatureRings } from '../state/feature-ring.js';

@@ -5,7 +5,7 @@ import {
   ScoreRequest,
   ScoreRequestWithProfile,
 } from '../contract/mod.js';
-import type { PolicySpec } from '../policies/policy-spec.js';
+import type { PolicySpec } from '../policies/mod.js';
 import type { BanditService } from './bandit-service.js';
 
 /**

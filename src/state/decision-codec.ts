@@ -1,4 +1,4 @@
-import { POLICY_NAMES, type PolicyName } from '../policies/policy-names.js';
+import { POLICY_NAMES, type PolicyName } from '../policies/mod.js';
 import type { Decision } from './decision-journal.js';
 
 const VERSION = 1;

@@ -3,7 +3,7 @@ import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
-import { isPolicyName, type PolicyName } from '../policies/policy-names.js';
+import { isPolicyName, type PolicyName } from '../policies/mod.js';
 import type { DecisionStore } from './decision-store.js';
 import { JsonLinesAppender } from './json-lines-appender.js';
 

@@ -1,9 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import type { AgentRegistry } from '../../agents/agent-registry.js';
-import { runInference } from '../../agents/run-inference.js';
-import { UserHistory } from '../../agents/user-history.js';
+import { type AgentRegistry, runInference, UserHistory } from '../../agents/mod.js';
 import {
   AgentIdParams,
   AgentInferRequest,

@@ -2,8 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ErrorBody, GenerateRequest, GenerateResponse } from '../../contract/mod.js';
 import { OverloadedError } from '../../errors/app-errors.js';
-import { ClientGoneError } from '../../generate/gateway-client.js';
-import type { TipGenerator } from '../../generate/tip-generator.js';
+import { ClientGoneError, type TipGenerator } from '../../generate/mod.js';
 import { traceIdOf } from '../../observability/trace-context.js';
 
 export interface GenerateRoutesOptions {

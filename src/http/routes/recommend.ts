@@ -10,8 +10,8 @@ import {
   scoreRequestRefinementsHold,
 } from '../../contract/mod.js';
 import { ValidationError } from '../../errors/app-errors.js';
-import { evaluateLog } from '../../evaluation/evaluate-log.js';
-import type { PolicyName } from '../../policies/policy-names.js';
+import { evaluateLog } from '../../evaluation/mod.js';
+import type { PolicyName } from '../../policies/mod.js';
 import type { RecommendService } from '../../scoring/recommend-service.js';
 import type { CompiledValidation } from '../compiled-validator.js';
 import type { AdmissionHooks } from '../concurrency-limiter.js';

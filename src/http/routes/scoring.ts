@@ -13,7 +13,7 @@ import {
   scoreRequestRefinementsHold,
   UserIdParams,
 } from '../../contract/mod.js';
-import { ALL_POLICIES, POLICIES } from '../../policies/policy-spec.js';
+import { ALL_POLICIES, POLICIES } from '../../policies/mod.js';
 import type { BanditService } from '../../scoring/bandit-service.js';
 import { scoreBatch } from '../../scoring/batch-scoring.js';
 import type { CompiledValidation } from '../compiled-validator.js';
