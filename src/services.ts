@@ -16,13 +16,13 @@ import { BanditService } from './scoring/bandit-service.js';
 import { createScorer } from './scoring/create-scorer.js';
 import { RecommendService } from './scoring/recommend-service.js';
 import type { Scorer } from './scoring/scorer.js';
-import { DecisionJournal } from './state/decision-journal.js';
-import type { DecisionStore } from './state/decision-store.js';
 import { FeatureRings } from './state/feature-ring.js';
 import { FileStateStore } from './state/file-store.js';
 import { kvBackendOptions } from './state/kv-backend-options.js';
 import { isPolicyDoc } from './state/kv-key.js';
 import { PolicyStateRepository } from './state/policy-state-repository.js';
+import { ScoredEventJournal } from './state/scored-event-journal.js';
+import type { ScoredEventStore } from './state/scored-event-store.js';
 import type { StateStore } from './state/state-store.js';
 
 /** What a caller (a test, a benchmark) may replace; everything else is built from the config. */
@@ -34,7 +34,7 @@ export interface ServiceOverrides {
   readonly scorer?: Scorer;
   readonly store?: StateStore;
   readonly metrics?: ServiceMetrics;
-  readonly decisions?: DecisionStore;
+  readonly decisions?: ScoredEventStore;
   /** Context-inference agents; the built-in ones when omitted. */
   readonly agents?: AgentRegistry;
   /** Replaces the decision log's file sink (e.g. with a fan-out that also publishes to NATS). */
@@ -74,8 +74,8 @@ export interface Services {
   close(): Promise<void>;
 }
 
-async function openJournal(config: Config, clock: () => number, log: Logger): Promise<DecisionJournal> {
-  const journal = new DecisionJournal({
+async function openJournal(config: Config, clock: () => number, log: Logger): Promise<ScoredEventJournal> {
+  const journal = new ScoredEventJournal({
     dir: config.STATE_DIR,
     windowMs: config.REWARD_WINDOW_S * 1000,
     maxCached: config.DECISION_CACHE_MAX,
@@ -176,7 +176,7 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
   const rings = new FeatureRings(config.FEATURE_BUFFER_USERS);
   metrics.watchCache('policy_states', () => states.cachedEntries);
   const journal = decisions;
-  if (journal instanceof DecisionJournal) metrics.watchCache('decisions', () => journal.cached);
+  if (journal instanceof ScoredEventJournal) metrics.watchCache('decisions', () => journal.cached);
   if (lmdb) {
     metrics.watchCache('decisions', () => lmdb.decisions.cached);
     metrics.watchCache('decision_bytes', () => lmdb.decisions.cachedBytes);

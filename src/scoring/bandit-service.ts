@@ -28,18 +28,18 @@ import {
   type RandomSource,
   rankOrder,
 } from '../policies/mod.js';
-import type { Decision } from '../state/decision-journal.js';
-import type { DecisionStore } from '../state/decision-store.js';
 import type { FeatureItem, FeatureRings } from '../state/feature-ring.js';
 import { posteriorOf } from '../state/policy-state.js';
 import type { PolicyStateRepository, RewardOutcome } from '../state/policy-state-repository.js';
+import type { ScoredEvent } from '../state/scored-event-journal.js';
+import type { ScoredEventStore } from '../state/scored-event-store.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Scorer } from './scorer.js';
 
 export interface BanditDeps {
   readonly config: Config;
   readonly states: PolicyStateRepository;
-  readonly decisions: DecisionStore;
+  readonly decisions: ScoredEventStore;
   readonly rings: FeatureRings;
   /** For the documents that are not policy state (the sync record), which reset also removes. */
   readonly store: StateStore;
@@ -138,7 +138,7 @@ export class BanditService {
   async commitDecision(
     p: PreparedRequest,
     chooser: PolicyDecision,
-    origin: Decision['origin'],
+    origin: ScoredEvent['origin'],
     learners: readonly PolicySpec[],
     eventId = this.newEventId(),
   ): Promise<string> {

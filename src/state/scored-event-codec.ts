@@ -1,5 +1,5 @@
 import { POLICY_NAMES, type PolicyName } from '../policies/mod.js';
-import type { Decision } from './decision-journal.js';
+import type { ScoredEvent } from './scored-event-journal.js';
 
 const VERSION = 1;
 
@@ -8,7 +8,7 @@ const VERSION = 1;
  * feature rows as raw little-endian float64 (exact, and no text to print or parse). At K = 20 and
  * width 7 that is ~1.3 KB against ~1.9 KB as a JSON line with base64 rows.
  */
-export function encodeDecision(d: Decision): Buffer {
+export function encodeScoredEvent(d: ScoredEvent): Buffer {
   const strings = [d.user, d.chosen, ...d.ids].map((s) => Buffer.from(s, 'utf8'));
   const head = 4 + d.policies.length + 8 + 2 + 2;
   const size = head + strings.reduce((n, s) => n + 2 + s.length, 0) + d.x.byteLength;
@@ -31,7 +31,7 @@ export function encodeDecision(d: Decision): Buffer {
 }
 
 /** The decision stored under `id`, or null for bytes this version cannot read. */
-export function decodeDecision(id: string, buf: Uint8Array): Decision | null {
+export function decodeScoredEvent(id: string, buf: Uint8Array): ScoredEvent | null {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (b.length < 16 || b.readUInt8(0) !== VERSION) return null;
   let o = 1;
