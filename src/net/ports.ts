@@ -9,7 +9,8 @@ const LOOPBACK = '127.0.0.1';
 
 /**
  * A port nothing listens on right now (the kernel picks it). Nothing reserves it: another process may
- * bind it before ours does, which is what `waitForPort` with a process and `onFreePort` account for.
+ * bind it before ours does, which `waitForPort` with a process detects (the caller then starts again
+ * on a new port).
  */
 export function freePort(host = LOOPBACK): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -64,18 +65,4 @@ export async function waitForPort(port: number, options: WaitForPortOptions = {}
   if (proc === undefined) return;
   await sleep(100);
   if (exited()) throw new ProcessExitedError(`${what} exited; the open port ${port} was another's`);
-}
-
-/**
- * Runs `start` on a free port, and again on a new one when it fails (the port taken before the bind),
- * up to `attempts` times. `start` must clean up what it started before it throws.
- */
-export async function onFreePort<T>(start: (port: number) => Promise<T>, attempts = 5): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await start(await freePort());
-    } catch (err) {
-      if (attempt >= attempts) throw err;
-    }
-  }
 }
