@@ -1,12 +1,11 @@
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg } from '../src/charts/render-svg.js';
 
 /** LinUCB scores/s against the number of users in the batch, one line per backend, one panel per d. */
 export async function renderChart(
   rows: readonly { backend: string; U: number; d: number; ucb_per_s: number }[],
 ): Promise<string> {
-  const spec: vegaLite.TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+  const spec: TopLevelSpec = {
     title: 'LinUCB candidate scores/s vs users per kernel call (K = 20)',
     data: { values: rows.map((r) => ({ ...r })) },
     facet: { column: { field: 'd', type: 'ordinal', title: 'd' } },
@@ -21,6 +20,5 @@ export async function renderChart(
       },
     },
   };
-  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
-  return view.toSVG();
+  return renderSvg(spec);
 }

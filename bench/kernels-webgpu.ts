@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import type { Slab } from '../kernels/backend.js';
 import { ComposedSlab } from '../kernels/tfjs-node/composed-slab.js';
 import { load } from '../kernels/tfjs-webgpu/mod.js';
+import { renderSvg } from '../src/charts/render-svg.js';
 
 const K = 20;
 const D = 12;
@@ -153,10 +154,7 @@ async function main(): Promise<void> {
 }
 
 async function chart(rows: Row[], adapter: string): Promise<string> {
-  const vl = await import('vega-lite');
-  const vega = await import('vega');
-  const spec = vl.compile({
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+  return renderSvg({
     title: { text: `LinUCB scores/s, K=${K}, d=${D}`, subtitle: `WebGPU on ${adapter}`.slice(0, 110) },
     width: 480,
     height: 300,
@@ -172,9 +170,7 @@ async function chart(rows: Row[], adapter: string): Promise<string> {
       },
       color: { field: 'impl', type: 'nominal', title: null },
     },
-  } as never).spec;
-  const view = new vega.View(vega.parse(spec), { renderer: 'none' });
-  return view.toSVG();
+  });
 }
 
 main().catch((err: unknown) => {

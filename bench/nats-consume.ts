@@ -9,33 +9,22 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect as tcpConnect } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
 import { buildApp } from '../src/app.js';
+import { renderSvg } from '../src/charts/render-svg.js';
 import { configWith } from '../src/config/env.js';
+import { freePort } from '../src/net/ports.js';
 
 const N = Number(process.argv[2] ?? 5000);
 const USERS = Number(process.argv[3] ?? 200);
 const CONCURRENCY = [1, 8, 32, 64, 128];
 // Run from the repository root; the compiled file lives in dist/bench/, the results in bench/results/.
 const RESULTS = join(process.cwd(), 'bench', 'results');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function natsServer(): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
@@ -142,8 +131,7 @@ writeFileSync(
   join(RESULTS, 'nats-consume.json'),
   `${JSON.stringify({ when: new Date().toISOString(), cpus: cpus().length, node: process.version, rows }, null, 2)}\n`,
 );
-const spec = vegaLite.compile({
-  $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+const svg = await renderSvg({
   title: `JetStream rewards applied per second (${N} messages, ${USERS} users)`,
   data: { values: rows },
   mark: { type: 'bar' },
@@ -153,6 +141,5 @@ const spec = vegaLite.compile({
   },
   width: 360,
   height: 220,
-}).spec;
-const svg = await new vega.View(vega.parse(spec), { renderer: 'none' }).toSVG();
+});
 writeFileSync(join(RESULTS, 'nats-consume.svg'), svg);

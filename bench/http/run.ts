@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { writeSvg } from '../../src/charts/render-svg.js';
 import { rewardBody, scoreBody } from './bodies.js';
-import { writeSvg } from './chart.js';
 import { type LoadResult, runLoad } from './load.js';
 import { type ServerProcess, startServer } from './server-process.js';
 
@@ -299,7 +299,6 @@ async function main(): Promise<void> {
   );
   if (points.length > 0) {
     await writeSvg(join(RESULTS, 'http-latency.svg'), {
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
       title: 'Latency against served load (loopback, autocannon)',
       data: { values: points },
       width: 520,
@@ -388,7 +387,6 @@ async function main(): Promise<void> {
       `${JSON.stringify({ started, machine, runs, heap, cachedRssKiB, text: texts.join('\n') }, null, 2)}\n`,
     );
     await writeSvg(join(RESULTS, 'http-memory.svg'), {
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
       title: 'Server RSS against distinct users seen (USER_CACHE_SIZE=30000: 10k users × 3 policies)',
       data: { values: runs.flatMap((r) => r.samples.map((x) => ({ ...x, config: r.name }))) },
       width: 520,

@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freePort, waitForPort } from '../../src/net/ports.js';
 
 const SERVER = fileURLToPath(new URL('../../src/server.js', import.meta.url));
 
@@ -25,11 +24,7 @@ export async function startServer(
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const deadline = Date.now() + 20_000;
-  while (!(await listening(port))) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error('the server did not start');
-    await sleep(50);
-  }
+  await waitForPort(port, { process: proc, what: 'the server', timeoutMs: 20_000 });
   const pid = proc.pid!;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -45,26 +40,4 @@ export async function startServer(
       await exited;
     },
   };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-export function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }

@@ -2,11 +2,10 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { writeSvg } from './chart.js';
+import { writeSvg } from '../../src/charts/render-svg.js';
+import { freePort, waitForPort } from '../../src/net/ports.js';
 import { buildRev } from './revisions.js';
-import { freePort, listening } from './server-process.js';
 
 /**
  * `npm run bench:http`: issue 13's figures, the service and the Python service side by side in one run.
@@ -68,11 +67,7 @@ function cpuUs(pid: number): number {
 }
 
 async function waitListening(port: number, proc: ChildProcess, what: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (!(await listening(port))) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`${what} did not start`);
-    await sleep(100);
-  }
+  await waitForPort(port, { process: proc, what, timeoutMs: 120_000 });
 }
 
 function stopper(proc: ChildProcess): () => Promise<void> {
@@ -281,7 +276,6 @@ async function main(): Promise<void> {
       [...old.filter((s) => !s.startsWith(`### bench:http (${LABEL})`)), `${text}\n`].join(''),
     );
     await writeSvg(join(RESULTS, `http-wrk-${LABEL}.svg`), {
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
       title: `bench:http (${LABEL}): ${DURATION} s runs, wrk -t1 -c32 and paced ${PACED_RATE}/s`,
       data: {
         values: all.map((m) => ({ ...m, test: m.test === 'paced' ? `paced ${PACED_RATE}/s` : m.test })),

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg } from '../../src/charts/render-svg.js';
 import { startServer } from '../http/server-process.js';
 import {
   cpuSeconds,
@@ -168,8 +168,7 @@ async function measure(
 }
 
 async function chart(rows: Row[]): Promise<string> {
-  const spec: vegaLite.TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+  const spec: TopLevelSpec = {
     title: 'POST /score/egreedy under closed-loop overload (wrk -t1): goodput and p99 of served',
     data: { values: rows.map((r) => ({ ...r })) },
     hconcat: [
@@ -200,8 +199,7 @@ async function chart(rows: Row[]): Promise<string> {
       },
     ],
   };
-  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
-  return view.toSVG();
+  return renderSvg(spec);
 }
 
 function table(rows: Row[]): string {

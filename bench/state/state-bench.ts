@@ -12,7 +12,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,8 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pino from 'pino';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import { renderSvg } from '../../src/charts/render-svg.js';
+import { freePort } from '../../src/net/ports.js';
 import { openNatsKvBackend } from '../../src/state/nats-kv-backend.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -51,17 +50,6 @@ function temp(prefix: string): string {
   const d = mkdtempSync(join(tmpdir(), prefix));
   temps.push(d);
   return d;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 async function waitFor(url: string): Promise<void> {
@@ -358,8 +346,7 @@ async function main(): Promise<void> {
     join(results, 'state.json'),
     `${JSON.stringify({ ...meta, rows, rounds, watch_delay: watch, stats_visibility: seen }, null, 2)}\n`,
   );
-  const spec = vl.compile({
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+  const svg = await renderSvg({
     title: 'Rewards/s by state backend',
     data: { values: rows.map((r) => ({ ...r, label: `${r.setup} ×${r.replicas}` })) },
     mark: 'bar',
@@ -368,8 +355,7 @@ async function main(): Promise<void> {
       y: { field: 'rewards_per_s', type: 'quantitative', title: 'rewards/s' },
       tooltip: [{ field: 'p99_ms' }],
     },
-  }).spec;
-  const svg = await new vega.View(vega.parse(spec), { renderer: 'none' }).toSVG();
+  });
   writeFileSync(join(results, 'state.svg'), svg);
   console.log('wrote bench/results/state.json and bench/results/state.svg');
 }

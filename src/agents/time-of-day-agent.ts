@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { localTime } from '../features/local-time.js';
+import { localTime } from '../features/mod.js';
 import type { Agent } from './agent.js';
 import { circularMeanHour } from './circular-mean.js';
 import { HHMM, minutesOf, nearestAllowedHour, type QuietWindow } from './quiet-hours.js';

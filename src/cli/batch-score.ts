@@ -1,12 +1,11 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { buildApp } from '../app.js';
 import { loadConfig } from '../config/env.js';
-import type { ScoreBatchResult } from '../http/schemas/score-batch.js';
-import { isPolicyName } from '../policies/policy-names.js';
-import { POLICIES } from '../policies/policy-spec.js';
+import type { ScoreBatchResult } from '../contract/mod.js';
+import { isPolicyName, POLICIES } from '../policies/mod.js';
 import { scoreBatch } from '../scoring/batch-scoring.js';
+import { buildServices } from '../services.js';
 
 const USAGE = `usage: npm run -s batch-score -- --policy <linucb_v1|egreedy_v1|egreedy_v2> [--chunk N] < in.jsonl > out.jsonl
 
@@ -41,9 +40,9 @@ async function main(): Promise<number> {
     if (line.trim() !== '') lines.push(line);
   }
 
-  // Logs go to stderr: stdout carries only results.
+  // Logs go to stderr: stdout carries only results. The services only: no HTTP server is built.
   const config = loadConfig();
-  const app = await buildApp(config, { logDestination: process.stderr });
+  const services = await buildServices(config, { logDestination: process.stderr });
   const bar =
     lines.length >= PROGRESS_FROM
       ? new cliProgress.SingleBar(
@@ -58,7 +57,7 @@ async function main(): Promise<number> {
       const part = lines.slice(from, from + chunk);
       const items = part.map(parseLine);
       const valid = items.map((it) => ('json' in it ? it.json : undefined));
-      const scored = await scoreBatch(app.batchBandit, spec, valid, (i) => ['line', from + i + 1]);
+      const scored = await scoreBatch(services.batchBandit, spec, valid, (i) => ['line', from + i + 1]);
       const out = items.map((it, i): ScoreBatchResult => ('error' in it ? it.error : scored[i]!));
       for (const r of out) if ('error' in r) failed++;
       const text = `${out.map((r) => JSON.stringify(r)).join('\n')}\n`;
@@ -67,7 +66,7 @@ async function main(): Promise<number> {
     }
   } finally {
     bar?.stop();
-    await app.close();
+    await services.close();
   }
   process.stderr.write(`scored ${lines.length - failed} of ${lines.length} requests with ${spec.name}\n`);
   return 0;

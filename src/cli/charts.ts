@@ -1,18 +1,9 @@
-import type { PolicyEstimate } from '../evaluation/evaluator.js';
-import type { RegretPoint } from '../simulation/simulator.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg } from '../charts/render-svg.js';
+import type { PolicyEstimate } from '../evaluation/mod.js';
+import type { RegretPoint } from '../simulation/mod.js';
 
-/** vega and vega-lite are dev dependencies: loaded only when a chart is drawn, never by the service. */
-async function render(spec: Record<string, unknown>): Promise<string> {
-  const vega = await import('vega');
-  const { compile } = await import('vega-lite');
-  const view = new vega.View(
-    vega.parse(
-      compile({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', ...spec } as never).spec,
-    ),
-    { renderer: 'none' },
-  );
-  return view.toSVG();
-}
+const render = (spec: Record<string, unknown>) => renderSvg(spec as unknown as TopLevelSpec);
 
 export interface EstimatePoint {
   readonly policy: string;

@@ -3,8 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { evaluateLog } from '../evaluation/evaluate-log.js';
-import { logFiles } from '../evaluation/log-reader.js';
+import { evaluateLog, logFiles } from '../evaluation/mod.js';
 import { evaluationChart } from './charts.js';
 import { printEvaluation } from './report.js';
 

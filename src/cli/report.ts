@@ -1,4 +1,4 @@
-import type { LogEvaluation } from '../evaluation/evaluate-log.js';
+import type { LogEvaluation } from '../evaluation/mod.js';
 
 /** A plain-text table with right-aligned numbers, for stdout. */
 export function table(

@@ -1,14 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import type { EvaluationResponse } from '../http/schemas/evaluation.js';
+import type { EvaluationResponse } from '../contract/mod.js';
+import { freePort, waitForPort } from '../net/ports.js';
 import { simulate, type Transport } from '../simulation/mod.js';
 import { evaluationChart, regretChart } from './charts.js';
 import { interval, table } from './report.js';
@@ -32,36 +31,6 @@ function httpTransport(base: string): Transport {
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
     return JSON.parse(text);
   };
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function waitForPort(port: number, proc: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`the service exited with ${proc.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`the service did not listen on ${port}`);
 }
 
 async function main(): Promise<void> {
@@ -113,7 +82,7 @@ async function main(): Promise<void> {
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-    await waitForPort(port, proc);
+    await waitForPort(port, { process: proc, what: 'the service', timeoutMs: 30_000 });
     base = `http://127.0.0.1:${port}`;
   }
   try {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BACKEND_NAMES, type BackendChoice, parseBackendList } from '../../kernels/registry.js';
-import { PROMPT_VERSIONS } from '../generate/prompts/mod.js';
-import { POLICY_NAMES, type PolicyName } from '../policies/policy-names.js';
+import { PROMPT_VERSIONS } from '../generate/mod.js';
+import { POLICY_NAMES, type PolicyName } from '../policies/mod.js';
 
 /** Environment flags accept the usual spellings; anything else is an error, not a silent false. */
 const flag = (fallback: boolean) =>

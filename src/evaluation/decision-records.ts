@@ -1,4 +1,4 @@
-import { isPolicyName, type PolicyName } from '../policies/policy-names.js';
+import { isPolicyName, type PolicyName } from '../policies/mod.js';
 
 /** A shadow's view of one logged decision: what it would have chosen and how likely the logged choice was. */
 export interface ShadowEntry {

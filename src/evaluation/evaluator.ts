@@ -1,4 +1,4 @@
-import type { PolicyName } from '../policies/policy-names.js';
+import type { PolicyName } from '../policies/mod.js';
 import type { DecisionRecord, LogRecord, ShadowEntry } from './decision-records.js';
 import { type Estimate, EstimatorAccumulator, type PolicyTerm } from './estimators.js';
 

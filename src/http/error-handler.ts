@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, type ErrorCode, OverloadedError, type ValidationIssue } from '../errors/app-errors.js';
+import { type ErrorObject, errorBodyOf } from '../contract/mod.js';
+import { AppError, type ErrorCode, OverloadedError } from '../errors/app-errors.js';
 import type { ErrorReporter } from '../observability/sentry.js';
 
 /** The one table from error code to HTTP status (CONTRACT §1). */
@@ -20,20 +21,15 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   headers_too_large: 431,
 };
 
-export interface ErrorBody {
-  error: ErrorCode;
-  message: string;
-  detail?: ValidationIssue[];
-}
-
-/** Maps whatever was thrown to the contract's code and a body that never carries a stack. */
-export function toErrorBody(err: unknown): { status: number; body: ErrorBody; retryAfterS?: number } {
+/**
+ * Maps whatever was thrown to the contract's code, its HTTP status and a body that never carries a
+ * stack: typed errors through the contract's `errorBodyOf`, Fastify's own failures here.
+ */
+export function toErrorBody(err: unknown): { status: number; body: ErrorObject; retryAfterS?: number } {
   if (err instanceof AppError) {
-    const body: ErrorBody = { error: err.code, message: err.message };
-    if (err.detail) body.detail = err.detail;
     return {
       status: STATUS_OF[err.code],
-      body,
+      body: errorBodyOf(err),
       ...(err instanceof OverloadedError ? { retryAfterS: err.retryAfterS } : {}),
     };
   }
@@ -67,7 +63,7 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody; re
     // Malformed JSON, an empty body with a JSON content type, a bad header: the caller's fault.
     return { status: 400, body: { error: 'bad_request', message: fe.message ?? 'bad request' } };
   }
-  return { status: 500, body: { error: 'internal_error', message: 'internal error' } };
+  return { status: 500, body: errorBodyOf(err) };
 }
 
 export function partName(context: string | undefined): string {

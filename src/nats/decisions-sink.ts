@@ -1,7 +1,6 @@
 import { delay, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import type { DecisionLogSink } from '../evaluation/decision-log.js';
-import type { LogRecord } from '../evaluation/decision-records.js';
+import type { DecisionLogSink, LogRecord } from '../evaluation/mod.js';
 import { type DecisionsPublisher, openDecisionsStream } from './decisions-stream.js';
 import type { StreamPolicy } from './topology-drift.js';
 

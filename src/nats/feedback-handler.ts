@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import { isPolicyName, POLICY_NAMES } from '../policies/policy-names.js';
-import { POLICIES } from '../policies/policy-spec.js';
+import { isPolicyName, POLICIES, POLICY_NAMES } from '../policies/mod.js';
 import type { BanditService } from '../scoring/bandit-service.js';
 import { type MessageHandler, PermanentMessageError } from './message-handler.js';
 import { parsePayload } from './payload.js';

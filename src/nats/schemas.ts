@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { Timestamp, UserId } from '../http/schemas/common.js';
-import { RewardRequest } from '../http/schemas/reward.js';
+import { RewardRequest, Timestamp, UserId } from '../contract/mod.js';
 
 /** `signals.task.synced` (CONTRACT §6). */
 export const TaskSynced = z

@@ -1,8 +1,16 @@
 import { uuidv7 } from 'uuidv7';
 import { scoreGreedy } from '../../kernels/reference/mod.js';
 import type { Config } from '../config/env.js';
+import type {
+  RewardByValue,
+  RewardRequest,
+  RewardResponse,
+  ScoreRequest,
+  ScoreResponse,
+  StatsResponse,
+} from '../contract/mod.js';
 import { EventNotFoundError, ValidationError } from '../errors/app-errors.js';
-import type { DecisionLogSink } from '../evaluation/decision-log.js';
+import type { DecisionLogSink } from '../evaluation/mod.js';
 import {
   type CandidateFields,
   contextFeatures,
@@ -10,25 +18,28 @@ import {
   featureMatrix,
   writeFeatureRow,
 } from '../features/mod.js';
-import type { StatsResponse } from '../http/schemas/inspect.js';
-import type { RewardByValue, RewardRequest, RewardResponse } from '../http/schemas/reward.js';
-import type { ScoreRequest, ScoreResponse } from '../http/schemas/score.js';
-import { type Choice, chooseEGreedy, chooseLinUCB, rankOrder } from '../policies/choose.js';
-import type { PolicyName } from '../policies/policy-names.js';
-import { POLICIES, type PolicySpec } from '../policies/policy-spec.js';
-import type { RandomSource } from '../policies/random.js';
-import type { Decision } from '../state/decision-journal.js';
-import type { DecisionStore } from '../state/decision-store.js';
+import {
+  type Choice,
+  chooseEGreedy,
+  chooseLinUCB,
+  POLICIES,
+  type PolicyName,
+  type PolicySpec,
+  type RandomSource,
+  rankOrder,
+} from '../policies/mod.js';
 import type { FeatureItem, FeatureRings } from '../state/feature-ring.js';
 import { posteriorOf } from '../state/policy-state.js';
 import type { PolicyStateRepository, RewardOutcome } from '../state/policy-state-repository.js';
+import type { ScoredEvent } from '../state/scored-event-journal.js';
+import type { ScoredEventStore } from '../state/scored-event-store.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Scorer } from './scorer.js';
 
 export interface BanditDeps {
   readonly config: Config;
   readonly states: PolicyStateRepository;
-  readonly decisions: DecisionStore;
+  readonly decisions: ScoredEventStore;
   readonly rings: FeatureRings;
   /** For the documents that are not policy state (the sync record), which reset also removes. */
   readonly store: StateStore;
@@ -127,7 +138,7 @@ export class BanditService {
   async commitDecision(
     p: PreparedRequest,
     chooser: PolicyDecision,
-    origin: Decision['origin'],
+    origin: ScoredEvent['origin'],
     learners: readonly PolicySpec[],
     eventId = this.newEventId(),
   ): Promise<string> {

@@ -1,8 +1,11 @@
-import { toErrorBody } from '../http/error-handler.js';
-import { ScoreRequest, ScoreRequestWithProfile } from '../http/schemas/score.js';
-import type { ScoreBatchResult } from '../http/schemas/score-batch.js';
-import { issuesToDetail } from '../http/zod-validator.js';
-import type { PolicySpec } from '../policies/policy-spec.js';
+import {
+  errorBodyOf,
+  issuesToDetail,
+  type ScoreBatchResult,
+  ScoreRequest,
+  ScoreRequestWithProfile,
+} from '../contract/mod.js';
+import type { PolicySpec } from '../policies/mod.js';
 import type { BanditService } from './bandit-service.js';
 
 /**
@@ -31,7 +34,7 @@ export async function scoreBatch(
     try {
       return await bandit.score(spec, parsed.data);
     } catch (err) {
-      return toErrorBody(err).body;
+      return errorBodyOf(err);
     }
   };
   // Items are validated and handed to the scorer a slice at a time, with a turn of the event loop in

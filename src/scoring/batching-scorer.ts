@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { BanditBackend } from '../../kernels/backend.js';
 import { BanditScoreGreedy, BanditScoreUCB } from '../../kernels/kernel_names.js';
 import type { KernelMetrics } from '../observability/metrics.js';
-import type { PolicyName } from '../policies/policy-names.js';
+import type { PolicyName } from '../policies/mod.js';
 import type { PolicyState } from '../state/policy-state.js';
 import type { ScoreJob, Scorer } from './scorer.js';
 import { SlabResidency } from './slab-residency.js';

@@ -1,10 +1,6 @@
-import type { DecisionLogSink } from '../evaluation/decision-log.js';
-import type { DecisionRecord, ShadowEntry } from '../evaluation/decision-records.js';
-import type { RecommendResponse } from '../http/schemas/recommend.js';
-import type { ScoreRequest } from '../http/schemas/score.js';
-import { egreedyProbability } from '../policies/choose.js';
-import type { PolicyName } from '../policies/policy-names.js';
-import { POLICIES, type PolicySpec } from '../policies/policy-spec.js';
+import type { RecommendResponse, ScoreRequest } from '../contract/mod.js';
+import type { DecisionLogSink, DecisionRecord, ShadowEntry } from '../evaluation/mod.js';
+import { egreedyProbability, POLICIES, type PolicyName, type PolicySpec } from '../policies/mod.js';
 import { type BanditService, scoreResponse } from './bandit-service.js';
 
 export interface RecommendDeps {

@@ -1,6 +1,5 @@
 import type { Posterior } from '../../kernels/reference/mod.js';
-import type { PolicyName } from '../policies/policy-names.js';
-import type { PolicySpec } from '../policies/policy-spec.js';
+import type { PolicyName, PolicySpec } from '../policies/mod.js';
 import type { PolicyState } from '../state/policy-state.js';
 
 /** One user's scoring job: K candidates' feature rows for one policy. */

@@ -1,5 +1,4 @@
-import type { PolicyName } from '../policies/policy-names.js';
-import { createRandomSource } from '../policies/random.js';
+import { createRandomSource, type PolicyName } from '../policies/mod.js';
 import { makeRound, makeUsers, policyValue } from './world.js';
 
 /** One HTTP exchange with the service: a real port (fetch) in the CLI, `app.inject` in tests. */

@@ -1,5 +1,5 @@
 import { FEATURE_WIDTH, featureMatrix } from '../features/mod.js';
-import type { RandomSource } from '../policies/random.js';
+import type { RandomSource } from '../policies/mod.js';
 
 /**
  * The simulator's hidden truth. Each synthetic user u has a profile p_u ∈ [0,1]⁵ (sent as

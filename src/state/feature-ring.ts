@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { PolicyName } from '../policies/policy-names.js';
+import type { PolicyName } from '../policies/mod.js';
 
 export interface FeatureItem {
   readonly ts: string;

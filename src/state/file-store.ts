@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { type FileHandle, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { POLICIES } from '../policies/policy-spec.js';
+import { POLICIES } from '../policies/mod.js';
 import type { RawDocuments } from './raw-documents.js';
 import { type DocKey, RevisionConflictError, type StateStore, type Versioned } from './state-store.js';
 import { isValidUserId } from './user-id.js';

@@ -1,4 +1,4 @@
-import type { PolicyName } from '../policies/policy-names.js';
+import type { PolicyName } from '../policies/mod.js';
 import type { DocKey } from './state-store.js';
 
 /**

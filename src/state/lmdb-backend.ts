@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { docKeyOfFileName } from './file-store.js';
-import { LmdbDecisionStore } from './lmdb-decisions.js';
 import { type LmdbEnv, openLmdbEnv } from './lmdb-env.js';
+import { LmdbScoredEventStore } from './lmdb-scored-events.js';
 import { LmdbStateStore } from './lmdb-store.js';
 
 export interface LmdbBackendOptions {
@@ -22,7 +22,7 @@ export interface LmdbBackendOptions {
 export interface LmdbBackend {
   readonly env: LmdbEnv;
   readonly store: LmdbStateStore;
-  readonly decisions: LmdbDecisionStore;
+  readonly decisions: LmdbScoredEventStore;
   /** One pass of expiry: decisions and applied keys older than the window, in bounded chunks. */
   expireOnce(): Promise<void>;
   close(): Promise<void>;
@@ -41,7 +41,7 @@ const IMPORT_BATCH = 256;
 export async function openLmdbBackend(opts: LmdbBackendOptions): Promise<LmdbBackend> {
   const env = openLmdbEnv(opts);
   const store = new LmdbStateStore({ env, windowMs: opts.windowMs, clock: opts.clock, log: opts.log });
-  const decisions = new LmdbDecisionStore({
+  const decisions = new LmdbScoredEventStore({
     env,
     windowMs: opts.windowMs,
     cacheBytes: opts.decisionCacheBytes,

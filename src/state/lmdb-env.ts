@@ -83,7 +83,7 @@ export function openLmdbEnv(opts: LmdbEnvOptions): LmdbEnv {
   const states = root.openDB({ name: 'states', useVersions: true });
   const applied = root.openDB({ name: 'applied' });
   // No LZ4: lmdb-js compresses on the calling thread, which cost a put five times its CPU on the request
-  // path; the codec's column encoding (decision-codec.ts) makes a K = 20 decision about as small.
+  // path; the codec's column encoding (scored-event-codec.ts) makes a K = 20 decision about as small.
   const decisions = root.openDB({ name: 'decisions', encoding: 'binary' });
   const resets = root.openDB({ name: 'resets' });
   const quarantine = root.openDB({ name: 'quarantine' });

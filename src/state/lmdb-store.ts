@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../errors/app-errors.js';
-import { POLICY_NAMES } from '../policies/policy-names.js';
+import { POLICY_NAMES } from '../policies/mod.js';
 import type { LmdbEnv } from './lmdb-env.js';
 import { APPLIED_KEYS_KEPT, appliedKeysOfDocument } from './policy-state.js';
 import type { RawDocuments } from './raw-documents.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import { rankOneUpdate } from '../../kernels/reference/mod.js';
-import type { PolicyName } from '../policies/policy-names.js';
+import type { PolicyName } from '../policies/mod.js';
 import { type PolicyState, rememberAppliedKey, toDocument } from './policy-state.js';
 import type { LoggedReward } from './reward-log.js';
 

@@ -4,7 +4,7 @@ import { connect } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { NatsSecurity } from '../config/nats-connect-settings.js';
 import { describeConnectFailure, natsClientOptions } from '../nats/connect-options.js';
-import { KvDecisionStore } from './kv-decision-store.js';
+import { KvScoredEventStore } from './kv-scored-event-store.js';
 import { NatsKvStateStore } from './nats-kv-store.js';
 import { ensureRewardStream, NatsRewardLog } from './nats-reward-log.js';
 
@@ -30,7 +30,7 @@ const STATE_HISTORY = 8;
 
 export interface NatsKvBackend {
   readonly store: NatsKvStateStore;
-  readonly decisions: KvDecisionStore;
+  readonly decisions: KvScoredEventStore;
   readonly rewardLog: NatsRewardLog;
 }
 
@@ -93,7 +93,7 @@ export async function openNatsKvBackend(opts: NatsKvBackendOptions): Promise<Nat
         probeTimeoutMs: Math.min(opts.timeoutMs, 2000),
         onClose: () => nc.drain(),
       }),
-      decisions: new KvDecisionStore({
+      decisions: new KvScoredEventStore({
         kv: decisions,
         windowMs: opts.windowMs,
         maxCached: opts.maxCachedDecisions,

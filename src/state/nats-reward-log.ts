@@ -9,7 +9,7 @@ import {
 } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../errors/app-errors.js';
-import type { PolicyName } from '../policies/policy-names.js';
+import type { PolicyName } from '../policies/mod.js';
 import { encodeKeyToken } from './kv-key.js';
 import type { AppendedReward, LoggedReward, RewardLog } from './reward-log.js';
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { uuidv7 } from 'uuidv7';
 import { rankOneUpdate } from '../../kernels/reference/mod.js';
 import { StoreUnavailableError, ValidationError } from '../errors/app-errors.js';
-import type { PolicyName } from '../policies/policy-names.js';
+import type { PolicyName } from '../policies/mod.js';
 import { foldRewards, logSeqOf, messageIdOf, snapshotOf } from './logged-states.js';
 import {
   cloneState,

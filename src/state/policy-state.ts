@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { posterior as computePosterior, type Posterior, ridgeIdentity } from '../../kernels/reference/mod.js';
-import type { PolicyName } from '../policies/policy-names.js';
-import { POLICIES } from '../policies/policy-spec.js';
+import { POLICIES, type PolicyName } from '../policies/mod.js';
 
 /**
  * The applied keys of every state that has none, shared (most states never see an idempotent reward).

@@ -1,4 +1,4 @@
-import type { PolicyName } from '../policies/policy-names.js';
+import type { PolicyName } from '../policies/mod.js';
 
 /** One reward as the log holds it: what a fold needs to apply it. */
 export interface LoggedReward {

@@ -1,4 +1,4 @@
-import type { PolicyName } from '../policies/policy-names.js';
+import type { PolicyName } from '../policies/mod.js';
 
 /** One durable document: a user's state for one policy, or the user's sync record. */
 export interface DocKey {

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/free-port.js';
+import { freePort } from '../../src/net/ports.js';
 import { logCapture } from '../helpers/log-capture.js';
 import { completionBody, startStandInGateway } from '../helpers/stand-in-gateway.js';
 import { testApp } from '../helpers/test-app.js';

@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { onTestFinished } from 'vitest';
-import { freePort } from './free-port.js';
+import { freePort, waitForPort } from '../../src/net/ports.js';
 import { tempDir } from './temp-dir.js';
 
 export interface NatsServer {
@@ -38,11 +37,9 @@ export async function startNatsServer(extraArgs: string[] = [], config?: string)
       { stdio: 'ignore' },
     );
     proc = p;
-    await waitForPort(port);
-    // The port may have been taken by another suite's process between freePort and the bind: a server
-    // that could not listen exits at once, and the open port was someone else's.
-    await sleep(100);
-    if (p.exitCode !== null || p.signalCode !== null) throw new Error(`nats-server on ${port} exited`);
+    // The port may have been taken by another suite's process between freePort and the bind: waitForPort
+    // fails then (the server exits at once), and the loop below tries a new port.
+    await waitForPort(port, { process: p, what: `nats-server on ${port}` });
   };
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     const p = proc;
@@ -69,23 +66,6 @@ export async function startNatsServer(extraArgs: string[] = [], config?: string)
     }
   }
   return { url: `nats://127.0.0.1:${port}`, port, storeDir, stop, restart: start, signal };
-}
-
-export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`nothing listens on ${port} after ${timeoutMs} ms`);
 }
 
 export interface NatsCluster {

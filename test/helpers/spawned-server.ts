@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
-import { freePort } from './free-port.js';
-import { waitForPort } from './nats-server.js';
+import { freePort, waitForPort } from '../../src/net/ports.js';
 
 const SERVER = fileURLToPath(new URL('../../dist/src/server.js', import.meta.url));
 
@@ -60,7 +59,7 @@ function start(env: Record<string, string>, p: number, nodeArgs: readonly string
 
 /** Until this process (not whatever else holds the port) answers /health; fails if it exits first. */
 async function waitUntilServing(server: SpawnedServer, timeoutMs: number): Promise<void> {
-  await waitForPort(server.port, timeoutMs);
+  await waitForPort(server.port, { timeoutMs });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (server.proc.exitCode !== null || server.proc.signalCode !== null) {

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { CompiledValidation } from '../../src/http/compiled-validator.js';
 import {
   ScoreRequest,
   ScoreRequestWithProfile,
   scoreRequestRefinementsHold,
-} from '../../src/http/schemas/score.js';
+} from '../../src/contract/mod.js';
+import { CompiledValidation } from '../../src/http/compiled-validator.js';
 import { scoreBody, testApp } from '../helpers/test-app.js';
 
 // Each field is valid most of the time and else a value near one of its rules' edges, so that bodies of

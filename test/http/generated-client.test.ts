@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { freePort } from '../helpers/free-port.js';
+import { freePort } from '../../src/net/ports.js';
 import { testApp } from '../helpers/test-app.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

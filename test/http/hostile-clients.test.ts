@@ -3,8 +3,8 @@ import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../../src/http/json-bounds.js';
+import { freePort } from '../../src/net/ports.js';
 import { traceIdOf } from '../../src/observability/trace-context.js';
-import { freePort } from '../helpers/free-port.js';
 import { replyWith, startStandInGateway } from '../helpers/stand-in-gateway.js';
 import { CANDIDATES, scoreBody, testApp } from '../helpers/test-app.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { PROFILE_FEATURE_MAX } from '../../src/http/schemas/common.js';
+import { PROFILE_FEATURE_MAX } from '../../src/contract/mod.js';
 import { FileStateStore } from '../../src/state/file-store.js';
 import { PolicyStateRepository, UnusableUpdateError } from '../../src/state/policy-state-repository.js';
 import { tempDir } from '../helpers/temp-dir.js';

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { decodeDecision, encodeDecision } from '../../src/state/decision-codec.js';
-import type { Decision } from '../../src/state/decision-journal.js';
 import { openLmdbBackend } from '../../src/state/lmdb-backend.js';
-import { uuidv7Floor } from '../../src/state/lmdb-decisions.js';
+import { uuidv7Floor } from '../../src/state/lmdb-scored-events.js';
+import { decodeScoredEvent, encodeScoredEvent } from '../../src/state/scored-event-codec.js';
+import type { ScoredEvent } from '../../src/state/scored-event-journal.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { CANDIDATES, scoreBody, testApp } from '../helpers/test-app.js';
 
@@ -20,7 +20,7 @@ function uuidv7At(ms: number): string {
   return `${v.slice(0, 8)}-${v.slice(8, 12)}-${v.slice(12, 16)}-${v.slice(16, 20)}-${v.slice(20, 32)}`;
 }
 
-function decisionAt(t: number, k = 20, width = 7): Decision {
+function decisionAt(t: number, k = 20, width = 7): ScoredEvent {
   const x = new Float64Array(k * width);
   for (let i = 0; i < x.length; i++) x[i] = Math.sin(i + t) * 1e3;
   return {
@@ -64,7 +64,7 @@ describe('decision codec', () => {
           const x = Float64Array.from(values.slice(0, k * width));
           for (let j = 0; j < width; j++)
             if (constantColumns[j]) for (let r = 1; r < k; r++) x[r * width + j] = x[j]!;
-          const d: Decision = {
+          const d: ScoredEvent = {
             id: uuidv7At(1_764_000_000_000),
             t: 1_764_000_000_123.5,
             user,
@@ -76,7 +76,7 @@ describe('decision codec', () => {
             x,
             width,
           };
-          const back = decodeDecision(d.id, encodeDecision(d));
+          const back = decodeScoredEvent(d.id, encodeScoredEvent(d));
           expect(back).not.toBeNull();
           expect({ ...back!, x: null }).toEqual({ ...d, x: null });
           expect(Buffer.from(back!.x.buffer).equals(Buffer.from(x.buffer))).toBe(true);

@@ -3,8 +3,8 @@ import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import pino from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { RevisionConflictError } from '../../src/state/mod.js';
 import { openNatsKvBackend } from '../../src/state/nats-kv-backend.js';
+import { RevisionConflictError } from '../../src/state/state-store.js';
 import { startNatsServer } from '../helpers/nats-server.js';
 import { CANDIDATES, scoreBody, testApp } from '../helpers/test-app.js';
 

@@ -1,6 +1,8 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { FileStateStore, type PolicyState, PolicyStateRepository, toDocument } from '../../src/state/mod.js';
+import { FileStateStore } from '../../src/state/file-store.js';
+import { type PolicyState, toDocument } from '../../src/state/policy-state.js';
+import { PolicyStateRepository } from '../../src/state/policy-state-repository.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const log = pino({ level: 'silent' });

@@ -1,12 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import type { AgentRegistry } from '../../agents/agent-registry.js';
-import { runInference } from '../../agents/run-inference.js';
-import { UserHistory } from '../../agents/user-history.js';
+import { type AgentRegistry, runInference, UserHistory } from '../../agents/mod.js';
+import {
+  AgentIdParams,
+  AgentInferRequest,
+  AgentInferResponse,
+  AgentList,
+  ErrorBody,
+} from '../../contract/mod.js';
 import { AppError, ValidationError } from '../../errors/app-errors.js';
-import { AgentIdParams, AgentInferRequest, AgentInferResponse, AgentList } from '../schemas/agents.js';
-import { ErrorBody } from '../schemas/common.js';
 
 export interface AgentRoutesOptions {
   readonly agents: AgentRegistry;

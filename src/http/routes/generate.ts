@@ -1,11 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ErrorBody, GenerateRequest, GenerateResponse } from '../../contract/mod.js';
 import { OverloadedError } from '../../errors/app-errors.js';
-import { ClientGoneError } from '../../generate/gateway-client.js';
-import type { TipGenerator } from '../../generate/tip-generator.js';
+import { ClientGoneError, type TipGenerator } from '../../generate/mod.js';
 import { traceIdOf } from '../../observability/trace-context.js';
-import { ErrorBody } from '../schemas/common.js';
-import { GenerateRequest, GenerateResponse } from '../schemas/generate.js';
 
 export interface GenerateRoutesOptions {
   readonly tips: TipGenerator;

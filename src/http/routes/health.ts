@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { type HealthResponse, HealthResponse as HealthSchema, ReadyResponse } from '../../contract/mod.js';
 import type { AdmissionHooks } from '../concurrency-limiter.js';
-import { type HealthResponse, HealthResponse as HealthSchema, ReadyResponse } from '../schemas/inspect.js';
 
 export const healthRoutes: FastifyPluginAsync<{
   health: () => Promise<HealthResponse>;

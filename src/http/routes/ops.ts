@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { LiveResponse } from '../../contract/mod.js';
 import type { ServiceMetrics } from '../../observability/metrics.js';
 import type { AdmissionHooks } from '../concurrency-limiter.js';
-import { LiveResponse } from '../schemas/live.js';
 
 export interface OpsRoutesOptions {
   readonly metrics: ServiceMetrics;

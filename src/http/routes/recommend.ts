@@ -1,15 +1,20 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  ErrorBody,
+  EvaluationQuery,
+  EvaluationResponse,
+  RecommendResponse,
+  ScoreRequest,
+  SERIES_BUCKET_MS,
+  scoreRequestRefinementsHold,
+} from '../../contract/mod.js';
 import { ValidationError } from '../../errors/app-errors.js';
-import { evaluateLog } from '../../evaluation/evaluate-log.js';
-import type { PolicyName } from '../../policies/policy-names.js';
+import { evaluateLog } from '../../evaluation/mod.js';
+import type { PolicyName } from '../../policies/mod.js';
 import type { RecommendService } from '../../scoring/recommend-service.js';
 import type { CompiledValidation } from '../compiled-validator.js';
 import type { AdmissionHooks } from '../concurrency-limiter.js';
-import { ErrorBody } from '../schemas/common.js';
-import { EvaluationQuery, EvaluationResponse, SERIES_BUCKET_MS } from '../schemas/evaluation.js';
-import { RecommendResponse } from '../schemas/recommend.js';
-import { ScoreRequest, scoreRequestRefinementsHold } from '../schemas/score.js';
 
 export interface RecommendRoutesOptions {
   readonly recommender: RecommendService;

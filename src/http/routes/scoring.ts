@@ -1,20 +1,23 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ALL_POLICIES, POLICIES } from '../../policies/policy-spec.js';
+import {
+  ErrorBody,
+  RewardRequest,
+  RewardResponse,
+  ScoreBatchRequest,
+  ScoreBatchResponse,
+  ScoreRequest,
+  ScoreRequestWithProfile,
+  ScoreResponse,
+  StatsResponse,
+  scoreRequestRefinementsHold,
+  UserIdParams,
+} from '../../contract/mod.js';
+import { ALL_POLICIES, POLICIES } from '../../policies/mod.js';
 import type { BanditService } from '../../scoring/bandit-service.js';
 import { scoreBatch } from '../../scoring/batch-scoring.js';
 import type { CompiledValidation } from '../compiled-validator.js';
 import type { AdmissionHooks } from '../concurrency-limiter.js';
-import { ErrorBody, UserIdParams } from '../schemas/common.js';
-import { StatsResponse } from '../schemas/inspect.js';
-import { RewardRequest, RewardResponse } from '../schemas/reward.js';
-import {
-  ScoreRequest,
-  ScoreRequestWithProfile,
-  ScoreResponse,
-  scoreRequestRefinementsHold,
-} from '../schemas/score.js';
-import { ScoreBatchRequest, ScoreBatchResponse } from '../schemas/score-batch.js';
 import { stringifyInSlices } from '../sliced-json.js';
 
 const errors = {

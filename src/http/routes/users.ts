@@ -1,10 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ErrorBody, FeaturesResponse, ResetResponse, UserIdParams } from '../../contract/mod.js';
 import { AppError } from '../../errors/app-errors.js';
 import type { BanditService } from '../../scoring/bandit-service.js';
-import { ErrorBody, UserIdParams } from '../schemas/common.js';
-import { FeaturesResponse, ResetResponse } from '../schemas/inspect.js';
 
 export interface UserRoutesOptions {
   readonly bandit: BanditService;

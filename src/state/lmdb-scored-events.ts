@@ -1,11 +1,11 @@
 import { LRUCache } from 'lru-cache';
-import { decodeDecision, encodeDecision } from './decision-codec.js';
-import type { Decision } from './decision-journal.js';
-import type { DecisionStore } from './decision-store.js';
 import type { LmdbEnv } from './lmdb-env.js';
 import { committed } from './lmdb-store.js';
+import { decodeScoredEvent, encodeScoredEvent } from './scored-event-codec.js';
+import type { ScoredEvent } from './scored-event-journal.js';
+import type { ScoredEventStore } from './scored-event-store.js';
 
-export interface LmdbDecisionStoreOptions {
+export interface LmdbScoredEventStoreOptions {
   readonly env: LmdbEnv;
   readonly windowMs: number;
   /** DECISION_CACHE_BYTES: the hot decisions kept decoded in the heap, bounded by their size. */
@@ -19,11 +19,11 @@ export interface LmdbDecisionStoreOptions {
  * transaction. A lookup is one B-tree read whatever the decision's age; only a small LRU, bounded in
  * bytes, keeps decoded decisions in the heap.
  */
-export class LmdbDecisionStore implements DecisionStore {
+export class LmdbScoredEventStore implements ScoredEventStore {
   readonly kind = 'lmdb';
-  private readonly hot: LRUCache<string, Decision>;
+  private readonly hot: LRUCache<string, ScoredEvent>;
 
-  constructor(private readonly opts: LmdbDecisionStoreOptions) {
+  constructor(private readonly opts: LmdbScoredEventStoreOptions) {
     this.hot = new LRUCache({
       maxSize: Math.max(1, opts.cacheBytes),
       sizeCalculation: (d) => d.x.byteLength + 48 * (d.ids.length + 4),
@@ -38,16 +38,16 @@ export class LmdbDecisionStore implements DecisionStore {
     return this.hot.calculatedSize;
   }
 
-  async record(d: Decision): Promise<void> {
-    await committed(() => this.opts.env.decisions.put(d.id, encodeDecision(d)));
+  async record(d: ScoredEvent): Promise<void> {
+    await committed(() => this.opts.env.decisions.put(d.id, encodeScoredEvent(d)));
     this.hot.set(d.id, d);
   }
 
-  async get(id: string, now = this.opts.clock()): Promise<Decision | null> {
-    let d: Decision | null | undefined = this.hot.get(id);
+  async get(id: string, now = this.opts.clock()): Promise<ScoredEvent | null> {
+    let d: ScoredEvent | null | undefined = this.hot.get(id);
     if (d === undefined) {
       const bytes = this.opts.env.decisions.getBinary(id);
-      d = bytes ? decodeDecision(id, bytes) : null;
+      d = bytes ? decodeScoredEvent(id, bytes) : null;
     }
     if (!d) return null;
     if (now - d.t > this.opts.windowMs) return null;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isKnownPromptVersion, PROMPT_VERSIONS } from '../../generate/prompts/mod.js';
+import { isKnownPromptVersion, PROMPT_VERSIONS } from '../../generate/mod.js';
 import { UserId } from './common.js';
 
 export const MAX_CONTEXT_BYTES = 16 * 1024;

@@ -1,5 +1,5 @@
-import { POLICY_NAMES, type PolicyName } from '../policies/policy-names.js';
-import type { Decision } from './decision-journal.js';
+import { POLICY_NAMES, type PolicyName } from '../policies/mod.js';
+import type { ScoredEvent } from './scored-event-journal.js';
 
 const VERSION = 2;
 /** Column encodings of the feature rows. */
@@ -18,7 +18,7 @@ const MAX_SHIFT = 6;
  * Exact to the bit, and cheap: LMDB's LZ4 reached about the same size (~0.3 KB at K = 20) for five
  * times the CPU of a put on the request path (docs/state.md).
  */
-export function encodeDecision(d: Decision): Buffer {
+export function encodeScoredEvent(d: ScoredEvent): Buffer {
   const strings = [d.user, d.chosen, ...d.ids].map((s) => Buffer.from(s, 'utf8'));
   const k = d.ids.length;
   const kinds = new Uint8Array(d.width);
@@ -82,7 +82,7 @@ function int8Shift(x: Float64Array, k: number, width: number, j: number): number
 }
 
 /** The decision stored under `id`, or null for bytes this version cannot read. */
-export function decodeDecision(id: string, buf: Uint8Array): Decision | null {
+export function decodeScoredEvent(id: string, buf: Uint8Array): ScoredEvent | null {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (b.length < 16 || b.readUInt8(0) !== VERSION) return null;
   let o = 1;

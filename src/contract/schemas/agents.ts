@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FEEDBACK_KINDS } from '../../agents/user-history.js';
+import { FEEDBACK_KINDS } from '../../agents/mod.js';
 import { Timestamp, Timezone, UserId } from './common.js';
 
 export const MAX_HISTORY_EVENTS = 10_000;

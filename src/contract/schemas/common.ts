@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { isKnownTimezone } from '../../features/local-time.js';
-import { POLICY_NAMES } from '../../policies/policy-names.js';
+import { isKnownTimezone } from '../../features/mod.js';
+import { POLICY_NAMES } from '../../policies/mod.js';
 import { USER_ID_PATTERN } from '../../state/user-id.js';
 
 export const UserId = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isKnownTimezone } from '../../features/local-time.js';
+import { isKnownTimezone } from '../../features/mod.js';
 import { PolicyName, ProfileFeatures, RankedItem, Timestamp, Timezone, UserId } from './common.js';
 
 export const Candidate = z

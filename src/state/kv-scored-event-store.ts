@@ -1,11 +1,11 @@
 import type { KV } from '@nats-io/kv';
 import { LRUCache } from 'lru-cache';
 import { StoreUnavailableError } from '../errors/app-errors.js';
-import { type Decision, fromLine, parseLine, toLine } from './decision-journal.js';
-import type { DecisionStore } from './decision-store.js';
 import { encodeKeyToken } from './kv-key.js';
+import { fromLine, parseLine, type ScoredEvent, toLine } from './scored-event-journal.js';
+import type { ScoredEventStore } from './scored-event-store.js';
 
-export interface KvDecisionStoreOptions {
+export interface KvScoredEventStoreOptions {
   /** A bucket whose max_age is the reward window: the server expires decisions, no pruning here. */
   readonly kv: KV;
   readonly windowMs: number;
@@ -22,23 +22,23 @@ const decoder = new TextDecoder();
  * `r.{user}` the time of the user's last reset. Both expire with the bucket's max_age (REWARD_WINDOW_S);
  * the server here (2.9) has no per-key TTL. A reset is checked on every read, whichever replica wrote it.
  */
-export class KvDecisionStore implements DecisionStore {
+export class KvScoredEventStore implements ScoredEventStore {
   readonly kind = 'nats-kv';
-  private readonly recent: LRUCache<string, Decision>;
+  private readonly recent: LRUCache<string, ScoredEvent>;
 
-  constructor(private readonly opts: KvDecisionStoreOptions) {
+  constructor(private readonly opts: KvScoredEventStoreOptions) {
     this.recent = new LRUCache({ max: opts.maxCached });
   }
 
-  async record(d: Decision): Promise<void> {
+  async record(d: ScoredEvent): Promise<void> {
     await unavailableOnError(() =>
       this.opts.kv.put(eventKey(d.id), encoder.encode(JSON.stringify(toLine(d)))),
     );
     this.recent.set(d.id, d);
   }
 
-  async get(id: string, now = this.opts.clock()): Promise<Decision | null> {
-    let d: Decision | null | undefined = this.recent.get(id);
+  async get(id: string, now = this.opts.clock()): Promise<ScoredEvent | null> {
+    let d: ScoredEvent | null | undefined = this.recent.get(id);
     if (d === undefined) {
       const entry = await unavailableOnError(() => this.opts.kv.get(eventKey(id)));
       if (entry?.operation !== 'PUT') return null;

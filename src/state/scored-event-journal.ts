@@ -3,12 +3,12 @@ import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
-import { isPolicyName, type PolicyName } from '../policies/policy-names.js';
-import type { DecisionStore } from './decision-store.js';
+import { isPolicyName, type PolicyName } from '../policies/mod.js';
 import { JsonLinesAppender } from './json-lines-appender.js';
+import type { ScoredEventStore } from './scored-event-store.js';
 
 /** What a reward by event needs of the decision it rewards (CONTRACT §4). */
-export interface Decision {
+export interface ScoredEvent {
   readonly id: string;
   /** Server clock (epoch ms) when it was scored: the reward window runs from here. */
   readonly t: number;
@@ -25,7 +25,7 @@ export interface Decision {
   readonly width: number;
 }
 
-export interface DecisionJournalOptions {
+export interface ScoredEventJournalOptions {
   readonly dir: string;
   readonly windowMs: number;
   /** Decisions kept in memory; older ones are found on disk. */
@@ -36,7 +36,7 @@ export interface DecisionJournalOptions {
 }
 
 /** A decision as one JSON object (a journal line, a KV value). */
-export interface DecisionLine {
+export interface ScoredEventLine {
   e: string;
   t: number;
   u: string;
@@ -70,16 +70,16 @@ const HOUR_MS = 3_600_000;
  * loses nothing that was acknowledged: the write has reached the kernel before the promise resolves
  * (FSYNC=1 also survives power loss). A torn last line is skipped on reading.
  */
-export class DecisionJournal implements DecisionStore {
+export class ScoredEventJournal implements ScoredEventStore {
   readonly kind = 'file';
-  private readonly recent = new Map<string, Decision>();
+  private readonly recent = new Map<string, ScoredEvent>();
   private readonly resets = new Map<string, number>();
   private readonly appender: JsonLinesAppender;
   /** The hour of the last segment written to; a new hour prunes the segments past the window. */
   private hour: number | null = null;
   private readonly eventsDir: string;
 
-  constructor(private readonly opts: DecisionJournalOptions) {
+  constructor(private readonly opts: ScoredEventJournalOptions) {
     this.eventsDir = join(opts.dir, 'events');
     mkdirSync(this.eventsDir, { recursive: true });
     this.appender = new JsonLinesAppender({ fsync: opts.fsync });
@@ -104,14 +104,14 @@ export class DecisionJournal implements DecisionStore {
     await this.prune();
   }
 
-  async record(d: Decision): Promise<void> {
+  async record(d: ScoredEvent): Promise<void> {
     this.remember(d);
     await this.append(JSON.stringify(toLine(d)));
   }
 
   /** The decision, or null when it is unknown, expired, or its user was reset after it. */
-  async get(id: string, now = this.opts.clock()): Promise<Decision | null> {
-    let d: Decision | null | undefined = this.recent.get(id);
+  async get(id: string, now = this.opts.clock()): Promise<ScoredEvent | null> {
+    let d: ScoredEvent | null | undefined = this.recent.get(id);
     if (d === undefined) d = await this.findOnDisk(id);
     if (!d) return null;
     if (now - d.t > this.opts.windowMs) return null;
@@ -132,7 +132,7 @@ export class DecisionJournal implements DecisionStore {
     await this.appender.close();
   }
 
-  private remember(d: Decision): void {
+  private remember(d: ScoredEvent): void {
     this.recent.set(d.id, d);
     // Insertion order is time order: evict from the front past the cap, and what has expired.
     const horizon = this.opts.clock() - this.opts.windowMs;
@@ -172,11 +172,11 @@ export class DecisionJournal implements DecisionStore {
   }
 
   /** Past the in-memory cap, a decision is still on disk: its id's timestamp says which segment. */
-  private async findOnDisk(id: string): Promise<Decision | null> {
+  private async findOnDisk(id: string): Promise<ScoredEvent | null> {
     const t = uuidv7Time(id);
     if (t === null || this.opts.clock() - t > this.opts.windowMs + HOUR_MS) return null;
     const hour = Math.floor(t / HOUR_MS) * HOUR_MS;
-    let found: Decision | null = null;
+    let found: ScoredEvent | null = null;
     for (const h of [hour, hour + HOUR_MS]) {
       await this.scan(join(this.eventsDir, segmentName(h)), (line) => {
         if (!('reset' in line) && line.e === id) found = fromLine(line);
@@ -186,7 +186,7 @@ export class DecisionJournal implements DecisionStore {
     return null;
   }
 
-  private async scan(path: string, onLine: (line: DecisionLine | ResetLine) => void): Promise<number> {
+  private async scan(path: string, onLine: (line: ScoredEventLine | ResetLine) => void): Promise<number> {
     let torn = 0;
     const input = createReadStream(path, { encoding: 'utf8' });
     input.on('error', () => {});
@@ -219,7 +219,7 @@ export function uuidv7Time(id: string): number | null {
   return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 }
 
-export function toLine(d: Decision): DecisionLine {
+export function toLine(d: ScoredEvent): ScoredEventLine {
   return {
     e: d.id,
     t: d.t,
@@ -234,7 +234,7 @@ export function toLine(d: Decision): DecisionLine {
   };
 }
 
-export function fromLine(l: DecisionLine): Decision {
+export function fromLine(l: ScoredEventLine): ScoredEvent {
   return {
     id: l.e,
     t: l.t,
@@ -249,7 +249,7 @@ export function fromLine(l: DecisionLine): Decision {
   };
 }
 
-export function parseLine(text: string): DecisionLine | ResetLine | null {
+export function parseLine(text: string): ScoredEventLine | ResetLine | null {
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -273,7 +273,7 @@ export function parseLine(text: string): DecisionLine | ResetLine | null {
     typeof o.w === 'number' &&
     ((Array.isArray(o.x) && o.x.length === o.ids.length * o.w) ||
       (typeof o.xb === 'string' && Buffer.byteLength(o.xb, 'base64') === o.ids.length * o.w * 8));
-  return ok ? (o as unknown as DecisionLine) : null;
+  return ok ? (o as unknown as ScoredEventLine) : null;
 }
 
 function decodeRows(b64: string): Float64Array {
