@@ -33,17 +33,22 @@ export function replicaEnv(urls: string, replicas: number): Record<string, strin
   };
 }
 
-/** POSTs until the service answers something other than 503 (or the connection fails): what a client does. */
 /** The service's JSON answers, checked field by field by the tests. */
 // biome-ignore lint/suspicious/noExplicitAny: see above
 export type Json = any;
 
+/**
+ * POSTs until the service answers something other than 503 (or the connection fails), for up to 60 s:
+ * what a client does. Bounded by time, not by tries: on a loaded machine a cluster can take longer
+ * than 150 quick tries to elect a leader again after a node comes back.
+ */
 export async function post(
   base: string,
   path: string,
   body: unknown,
 ): Promise<{ status: number; json: Json }> {
-  for (let attempt = 0; ; attempt++) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
     try {
       const res = await fetch(`${base}${path}`, {
         method: 'POST',
@@ -51,9 +56,9 @@ export async function post(
         body: JSON.stringify(body),
       });
       const json = await res.json();
-      if (res.status !== 503 || attempt >= 150) return { status: res.status, json };
+      if (res.status !== 503 || Date.now() >= deadline) return { status: res.status, json };
     } catch (err) {
-      if (attempt >= 150) throw err;
+      if (Date.now() >= deadline) throw err;
     }
     await sleep(100);
   }
