@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Slab } from '../kernels/backend.js';
+import { rng } from '../kernels/reference/seeded.js';
 import { ComposedSlab } from '../kernels/tfjs-node/composed-slab.js';
 import { load } from '../kernels/tfjs-webgpu/mod.js';
 import { renderSvg } from '../src/charts/render-svg.js';
@@ -41,17 +42,6 @@ interface Row {
   updatesPerSec: number;
   updateCallUs: number;
   reps: number;
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Warm up once (shader compile, first upload), then time calls until the budget is spent (≥ 3 calls). */

@@ -17,6 +17,7 @@ import type * as TF from '@tensorflow/tfjs-core';
 import type { Slab } from '../../kernels/backend.js';
 import { BanditScoreGreedy, BanditScoreUCB } from '../../kernels/kernel_names.js';
 import { posterior, rankOneUpdate, scoreGreedy, scoreLinUCB } from '../../kernels/reference/mod.js';
+import { rng } from '../../kernels/reference/seeded.js';
 import { load, type WebGPUBanditBackend } from '../../kernels/tfjs-webgpu/mod.js';
 
 const { values: args } = parseArgs({
@@ -39,17 +40,6 @@ const ALPHA = 1;
 const REL_TOL = 1e-4;
 
 const SOFTWARE = /llvmpipe|lavapipe|swiftshader|software|softpipe/i;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Median ms per call after one warm-up call, calls until the budget is spent (3 at least). */
 async function time(fn: () => Promise<unknown>): Promise<{ ms: number; reps: number }> {
