@@ -1,6 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decisionLogLines } from '../helpers/decision-log-lines.js';
 import { spawnServer } from '../helpers/spawned-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { scoreBody } from '../helpers/test-app.js';
@@ -14,16 +13,6 @@ const post = async (url: string, body: unknown) => {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
 
-function lines(stateDir: string): Record<string, unknown>[] {
-  const dir = join(stateDir, 'decisions');
-  return readdirSync(dir).flatMap((f) =>
-    readFileSync(join(dir, f), 'utf8')
-      .split('\n')
-      .filter((l) => l.length > 0)
-      .map((l) => JSON.parse(l) as Record<string, unknown>),
-  );
-}
-
 describe('the decision log across a SIGKILL (real process)', () => {
   it('holds every answered decision, and rewards after the restart join it', async () => {
     const stateDir = tempDir();
@@ -35,7 +24,7 @@ describe('the decision log across a SIGKILL (real process)', () => {
       answered.push(r.body.event_id as string);
     }
     await first.kill('SIGKILL');
-    const logged = lines(stateDir).filter((l) => l.type === 'decision');
+    const logged = decisionLogLines(stateDir).filter((l) => l.type === 'decision');
     expect(logged.map((l) => l.event_id)).toEqual(answered);
 
     const second = await spawnServer({ STATE_DIR: stateDir });
@@ -48,7 +37,7 @@ describe('the decision log across a SIGKILL (real process)', () => {
     });
     expect(r.body).toMatchObject({ applied: true, n_updates: 1 });
     await second.kill('SIGKILL');
-    const rewards = lines(stateDir).filter((l) => l.type === 'reward');
+    const rewards = decisionLogLines(stateDir).filter((l) => l.type === 'reward');
     expect(rewards).toEqual([
       expect.objectContaining({ event_id: answered[3], candidate_id: chosen, reward: 1 }),
     ]);
