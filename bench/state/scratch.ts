@@ -22,6 +22,22 @@ export class Scratch {
     return child;
   }
 
+  /** Runs the benchmark's `main`, cleaning up after it however it ends: done, failed, or ^C / SIGTERM. */
+  run(main: () => Promise<void>): void {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        this.cleanup();
+        process.exit(130);
+      });
+    }
+    main()
+      .catch((err: unknown) => {
+        console.error(err);
+        process.exitCode = 1;
+      })
+      .finally(() => this.cleanup());
+  }
+
   cleanup(): void {
     for (const p of this.procs) if (p.exitCode === null) p.kill('SIGKILL');
     for (const d of this.temps) rmSync(d, { recursive: true, force: true });

@@ -344,11 +344,4 @@ async function main(): Promise<void> {
   console.log('wrote bench/results/state.json and bench/results/state.svg');
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    scratch.cleanup();
-  });
+scratch.run(main);

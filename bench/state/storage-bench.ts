@@ -277,18 +277,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${file}`);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    scratch.cleanup();
-    process.exit(130);
-  });
-}
-
-main()
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    scratch.cleanup();
-  });
+scratch.run(main);
