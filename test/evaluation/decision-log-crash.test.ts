@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { decisionLogLines } from '../helpers/decision-log-lines.js';
+import { postJson } from '../helpers/post-json.js';
 import { spawnServer } from '../helpers/spawned-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { scoreBody } from '../helpers/test-app.js';
-
-const post = async (url: string, body: unknown) => {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-};
 
 describe('the decision log across a SIGKILL (real process)', () => {
   it('holds every answered decision, and rewards after the restart join it', async () => {
@@ -19,7 +11,7 @@ describe('the decision log across a SIGKILL (real process)', () => {
     const first = await spawnServer({ STATE_DIR: stateDir });
     const answered: string[] = [];
     for (let i = 0; i < 20; i++) {
-      const r = await post(`${first.url}/recommend`, scoreBody(`u${i}`));
+      const r = await postJson(`${first.url}/recommend`, scoreBody(`u${i}`));
       expect(r.status).toBe(200);
       answered.push(r.body.event_id as string);
     }
@@ -29,7 +21,7 @@ describe('the decision log across a SIGKILL (real process)', () => {
 
     const second = await spawnServer({ STATE_DIR: stateDir });
     const chosen = logged[3]!.chosen_id as string;
-    const r = await post(`${second.url}/reward`, {
+    const r = await postJson(`${second.url}/reward`, {
       user_id: 'u3',
       reward: 1,
       event_id: answered[3],
