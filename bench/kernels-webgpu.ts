@@ -11,9 +11,11 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Slab } from '../kernels/backend.js';
+import { rng } from '../kernels/reference/seeded.js';
 import { ComposedSlab } from '../kernels/tfjs-node/composed-slab.js';
 import { load } from '../kernels/tfjs-webgpu/mod.js';
 import { renderSvg } from '../src/charts/render-svg.js';
+import { medianTime } from './median-time.js';
 
 const K = 20;
 const D = 12;
@@ -43,30 +45,8 @@ interface Row {
   reps: number;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Warm up once (shader compile, first upload), then time calls until the budget is spent (≥ 3 calls). */
-async function time(fn: () => Promise<unknown>): Promise<{ medianMs: number; reps: number }> {
-  await fn();
-  const times: number[] = [];
-  const start = performance.now();
-  while (times.length < 3 || (performance.now() - start < BUDGET_MS && times.length < 1000)) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return { medianMs: times[Math.floor(times.length / 2)]!, reps: times.length };
-}
+/** Median ms per call, calls until BUDGET_MS is spent. */
+const time = (fn: () => Promise<unknown>) => medianTime(fn, BUDGET_MS, 1000);
 
 async function measure(impl: Row['impl'], slab: Slab, users: number): Promise<Row> {
   const next = rng(users);
@@ -97,10 +77,10 @@ async function measure(impl: Row['impl'], slab: Slab, users: number): Promise<Ro
     users,
     k: K,
     d: D,
-    scoresPerSec: (users * K) / (score.medianMs / 1000),
-    scoreCallUs: score.medianMs * 1000,
-    updatesPerSec: users / (update.medianMs / 1000),
-    updateCallUs: update.medianMs * 1000,
+    scoresPerSec: (users * K) / (score.ms / 1000),
+    scoreCallUs: score.ms * 1000,
+    updatesPerSec: users / (update.ms / 1000),
+    updateCallUs: update.ms * 1000,
     reps: score.reps,
   };
 }

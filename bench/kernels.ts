@@ -11,6 +11,7 @@ import { cpus, hostname, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { BanditBackend } from '../kernels/backend.js';
+import { rng as random } from '../kernels/reference/seeded.js';
 import { BACKEND_NAMES, loadBackendByName } from '../kernels/registry.js';
 import { compileBanditModule, instantiate } from '../kernels/wasm-simd/instance.js';
 import { ensureBytes } from '../kernels/wasm-simd/wasm-memory.js';
@@ -41,17 +42,6 @@ interface Row {
  * is the one least disturbed by other processes.
  */
 const ROUNDS = 5;
-
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The three timed calls of one backend (or numpy) on one shape. */
 interface Calls {

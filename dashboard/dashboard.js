@@ -144,6 +144,20 @@
   };
   const EMBED = { actions: false, renderer: 'svg', config: CHART_CONFIG };
   const tip = (field, title, format) => ({ field, title, type: 'quantitative', format });
+  // The legend's symbols at full colour: drawn from a faint band, policies would be hard to tell apart.
+  const policyColor = (scale) => ({
+    field: 'policy',
+    type: 'nominal',
+    scale,
+    title: 'Policy',
+    legend: { symbolType: 'circle', symbolOpacity: 1 },
+  });
+  /** A 95% interval, from each datum's lo to its hi. */
+  const INTERVAL = { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } };
+  /** The estimate itself on the y axis, two decimals, not forced to include zero. */
+  const estimateY = (field, title) => ({
+    y: { field, type: 'quantitative', title, scale: { zero: false }, axis: { format: '.2f' } },
+  });
 
   function estimatesSpec(ev, scale) {
     const values = ev.policies.flatMap((p) =>
@@ -169,13 +183,7 @@
       axis: { labelAngle: 0 },
     };
     const xOffset = { field: 'policy', type: 'nominal', sort: scale.domain };
-    const color = {
-      field: 'policy',
-      type: 'nominal',
-      scale,
-      title: 'Policy',
-      legend: { symbolType: 'circle', symbolOpacity: 1 },
-    };
+    const color = policyColor(scale);
     const tooltip = [
       { field: 'policy', title: 'Policy' },
       { field: 'estimator', title: 'Estimator' },
@@ -192,22 +200,11 @@
         {
           mark: { type: 'rule', strokeWidth: 3, opacity: 0.75 },
           transform: [{ filter: 'datum.lo !== null' }],
-          encoding: {
-            y: { field: 'lo', type: 'quantitative' },
-            y2: { field: 'hi' },
-          },
+          encoding: INTERVAL,
         },
         {
           mark: { type: 'point', filled: true, size: 90, opacity: 1 },
-          encoding: {
-            y: {
-              field: 'value',
-              type: 'quantitative',
-              title: 'Estimated reward per decision',
-              scale: { zero: false },
-              axis: { format: '.2f' },
-            },
-          },
+          encoding: estimateY('value', 'Estimated reward per decision'),
         },
       ],
     };
@@ -232,14 +229,7 @@
       title: hourly ? 'Hour (UTC)' : 'Day (UTC)',
       axis: { format: hourly ? '%b %d %H:00' : '%b %d', labelAngle: 0 },
     };
-    // The legend's symbols at full colour: drawn from the faint band, policies would be hard to tell apart.
-    const color = {
-      field: 'policy',
-      type: 'nominal',
-      scale,
-      title: 'Policy',
-      legend: { symbolType: 'circle', symbolOpacity: 1 },
-    };
+    const color = policyColor(scale);
     const tooltip = [
       { field: 'policy', title: 'Policy' },
       { field: 'start', type: 'temporal', title: hourly ? 'Hour' : 'Day', format: '%Y-%m-%d %H:%M UTC' },
@@ -258,31 +248,17 @@
         {
           mark: { type: 'area', opacity: 0.18 },
           transform: [band],
-          encoding: {
-            y: { field: 'lo', type: 'quantitative' },
-            y2: { field: 'hi' },
-          },
+          encoding: INTERVAL,
         },
         // A bucket alone draws no area: its interval shows as a rule.
         {
           mark: { type: 'rule', opacity: 0.45 },
           transform: [band],
-          encoding: {
-            y: { field: 'lo', type: 'quantitative' },
-            y2: { field: 'hi' },
-          },
+          encoding: INTERVAL,
         },
         {
           mark: { type: 'line', point: { filled: true, size: 50 } },
-          encoding: {
-            y: {
-              field: 'dr',
-              type: 'quantitative',
-              title: 'DR estimate of reward per decision',
-              scale: { zero: false },
-              axis: { format: '.2f' },
-            },
-          },
+          encoding: estimateY('dr', 'DR estimate of reward per decision'),
         },
       ],
     };

@@ -17,7 +17,9 @@ import type * as TF from '@tensorflow/tfjs-core';
 import type { Slab } from '../../kernels/backend.js';
 import { BanditScoreGreedy, BanditScoreUCB } from '../../kernels/kernel_names.js';
 import { posterior, rankOneUpdate, scoreGreedy, scoreLinUCB } from '../../kernels/reference/mod.js';
+import { rng } from '../../kernels/reference/seeded.js';
 import { load, type WebGPUBanditBackend } from '../../kernels/tfjs-webgpu/mod.js';
+import { medianTime } from '../median-time.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,30 +42,8 @@ const REL_TOL = 1e-4;
 
 const SOFTWARE = /llvmpipe|lavapipe|swiftshader|software|softpipe/i;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Median ms per call after one warm-up call, calls until the budget is spent (3 at least). */
-async function time(fn: () => Promise<unknown>): Promise<{ ms: number; reps: number }> {
-  await fn();
-  const times: number[] = [];
-  const start = performance.now();
-  while (times.length < 3 || (performance.now() - start < BUDGET_MS && times.length < 200)) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return { ms: times[times.length >> 1]!, reps: times.length };
-}
+/** Median ms per call, calls until BUDGET_MS is spent. */
+const time = (fn: () => Promise<unknown>) => medianTime(fn, BUDGET_MS, 200);
 
 interface Row {
   U: number;

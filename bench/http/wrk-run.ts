@@ -281,41 +281,28 @@ async function main(): Promise<void> {
         values: all.map((m) => ({ ...m, test: m.test === 'paced' ? `paced ${PACED_RATE}/s` : m.test })),
       },
       hconcat: [
-        {
-          title: 'answers per second',
-          mark: { type: 'point', filled: true },
-          encoding: {
-            y: { field: 'target', type: 'nominal', title: null },
-            x: { field: 'reqPerS', type: 'quantitative', title: 'req/s' },
-            color: { field: 'test', type: 'nominal' },
-          },
-          width: 320,
-        },
-        {
-          title: 'p99 latency (paced: from the scheduled send)',
-          mark: { type: 'point', filled: true },
-          encoding: {
-            y: { field: 'target', type: 'nominal', title: null },
-            x: { field: 'p99Ms', type: 'quantitative', title: 'ms', scale: { type: 'log' } },
-            color: { field: 'test', type: 'nominal' },
-          },
-          width: 320,
-        },
-        {
-          title: 'server CPU per request',
-          mark: { type: 'point', filled: true },
-          encoding: {
-            y: { field: 'target', type: 'nominal', title: null },
-            x: { field: 'cpuUsPerReq', type: 'quantitative', title: 'µs' },
-            color: { field: 'test', type: 'nominal' },
-          },
-          width: 320,
-        },
+        panel('answers per second', 'reqPerS', 'req/s'),
+        panel('p99 latency (paced: from the scheduled send)', 'p99Ms', 'ms', { type: 'log' }),
+        panel('server CPU per request', 'cpuUsPerReq', 'µs'),
       ],
     });
   } finally {
     for (const t of targets) await t.stop();
   }
+}
+
+/** One panel of the chart: a point per target and test, `field` on the x axis. */
+function panel(title: string, field: string, unit: string, scale?: { type: 'log' }) {
+  return {
+    title,
+    mark: { type: 'point', filled: true },
+    encoding: {
+      y: { field: 'target', type: 'nominal', title: null },
+      x: { field, type: 'quantitative', title: unit, ...(scale ? { scale } : {}) },
+      color: { field: 'test', type: 'nominal' },
+    },
+    width: 320,
+  } as const;
 }
 
 main().catch((err: unknown) => {

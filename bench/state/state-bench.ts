@@ -8,11 +8,11 @@
  *
  *   npm run bench:state     (BENCH_SECONDS=8 BENCH_CONNECTIONS=16 BENCH_USERS=200 BENCH_ROUNDS=3)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import pino from 'pino';
 import { renderSvg } from '../../src/charts/render-svg.js';
 import { freePort } from '../../src/net/ports.js';
 import { openNatsKvBackend } from '../../src/state/nats-kv-backend.js';
+import { Scratch, waitForOk } from './scratch.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SERVER = join(ROOT, 'dist/src/server.js');
@@ -43,24 +44,7 @@ interface Row {
   errors: number;
 }
 
-const temps: string[] = [];
-const procs: ChildProcess[] = [];
-
-function temp(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(d);
-  return d;
-}
-
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await sleep(100);
-  }
-  throw new Error(`${url} never answered`);
-}
+const scratch = new Scratch();
 
 /** A nats-server cluster of `size` JetStream nodes on loopback; resolves with their URLs once it has a meta leader. */
 async function startNats(size = NATS_NODES): Promise<string> {
@@ -68,7 +52,7 @@ async function startNats(size = NATS_NODES): Promise<string> {
   const clusterPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
   const routes = clusterPorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
   for (const [i, port] of ports.entries()) {
-    const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', temp('bench-nats-')];
+    const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', scratch.temp('bench-nats-')];
     if (size > 1) {
       args.push(
         '-n',
@@ -80,7 +64,7 @@ async function startNats(size = NATS_NODES): Promise<string> {
       );
       args.push('--routes', routes);
     }
-    procs.push(spawn('nats-server', args, { stdio: 'ignore' }));
+    scratch.track(spawn('nats-server', args, { stdio: 'ignore' }));
   }
   const urls = ports.map((p) => `nats://127.0.0.1:${p}`);
   for (let i = 0; i < 200; i++) {
@@ -105,9 +89,9 @@ async function startService(env: Record<string, string>): Promise<string> {
     env: { ...process.env, LOG_LEVEL: 'error', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: 'ignore',
   });
-  procs.push(p);
+  scratch.track(p);
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}/health`);
+  await waitForOk(`${url}/health`);
   return url;
 }
 
@@ -270,13 +254,13 @@ async function main(): Promise<void> {
   console.log(
     `state backends: ${SECONDS}s per setup and round, ${ROUNDS} rounds, ${CONNECTIONS} connections per replica, ${USERS} users`,
   );
-  const file = await startService({ STATE_BACKEND: EMBEDDED, STATE_DIR: temp('bench-embedded-') });
+  const file = await startService({ STATE_BACKEND: EMBEDDED, STATE_DIR: scratch.temp('bench-embedded-') });
   const nats = await startNats();
   const kvEnv = {
     STATE_BACKEND: 'nats-kv',
     NATS_KV_URL: nats,
     NATS_KV_REPLICAS: String(NATS_NODES),
-    STATE_DIR: temp('bench-kv-'),
+    STATE_DIR: scratch.temp('bench-kv-'),
   };
   const kv1 = await startService({
     ...kvEnv,
@@ -360,12 +344,4 @@ async function main(): Promise<void> {
   console.log('wrote bench/results/state.json and bench/results/state.svg');
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    for (const p of procs) p.kill('SIGKILL');
-    for (const d of temps) rmSync(d, { recursive: true, force: true });
-  });
+scratch.run(main);

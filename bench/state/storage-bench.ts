@@ -12,13 +12,13 @@
  *
  *   BENCH_WINDOW_S=10 BENCH_OLD_DECISIONS=1000000 BENCH_ROUNDS=2 npm run bench:storage
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/net/ports.js';
+import { Scratch, waitForOk } from './scratch.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SERVER = join(ROOT, 'dist/src/server.js');
@@ -29,30 +29,12 @@ const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 10);
 const OLD = Number(process.env.BENCH_OLD_DECISIONS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 
-const temps: string[] = [];
-const procs: ChildProcess[] = [];
-
-function temp(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(d);
-  return d;
-}
+const scratch = new Scratch();
 
 interface Service {
   readonly url: string;
   readonly pid: number;
   stop(): Promise<void>;
-}
-
-async function waitFor(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await sleep(100);
-  }
-  throw new Error(`${url} never answered`);
 }
 
 async function start(cmd: string, args: string[], env: Record<string, string>, cwd = ROOT): Promise<Service> {
@@ -62,9 +44,9 @@ async function start(cmd: string, args: string[], env: Record<string, string>, c
     env: { ...process.env, LOG_LEVEL: 'error', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: 'ignore',
   });
-  procs.push(child);
+  scratch.track(child);
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}/health`, child);
+  await waitForOk(`${url}/health`, child);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     url,
@@ -190,7 +172,7 @@ async function main(): Promise<void> {
 
   // 1. Saturated scoring over six windows.
   {
-    const dir = temp('bench-lmdb-score-');
+    const dir = scratch.temp('bench-lmdb-score-');
     const s = await node({ STATE_DIR: dir, DECISION_LOG: '0' });
     const warm = wrk(s.url, 'score-egreedy.lua', 3);
     let scored = warm.requests - warm.non2xx;
@@ -223,7 +205,7 @@ async function main(): Promise<void> {
 
   // 2. Reward by event of events scored OLD decisions earlier.
   {
-    const dir = temp('bench-lmdb-old-');
+    const dir = scratch.temp('bench-lmdb-old-');
     const s = await node({ STATE_DIR: dir, DECISION_LOG: '0', BATCH_BODY_LIMIT: String(256 * 2 ** 20) });
     const oldEvents: string[] = [];
     for (let i = 0; i < 1000; i++) {
@@ -270,8 +252,8 @@ async function main(): Promise<void> {
 
   // 3. Durable rewards by value, FSYNC=1, 10k users: lmdb vs the Python service, interleaved.
   {
-    const lm = await node({ STATE_DIR: temp('bench-lmdb-fsync-'), FSYNC: '1', DECISION_LOG: '0' });
-    const py = await python({ STATE_DIR: temp('bench-py-fsync-'), FSYNC: '1' });
+    const lm = await node({ STATE_DIR: scratch.temp('bench-lmdb-fsync-'), FSYNC: '1', DECISION_LOG: '0' });
+    const py = await python({ STATE_DIR: scratch.temp('bench-py-fsync-'), FSYNC: '1' });
     wrk(lm.url, 'reward-by-value.lua', 3);
     wrk(py.url, 'reward-by-value.lua', 3);
     const rows: { round: number; lmdb: Wrk; python: Wrk }[] = [];
@@ -295,20 +277,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${file}`);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
-    for (const d of temps) rmSync(d, { recursive: true, force: true });
-    process.exit(130);
-  });
-}
-
-main()
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
-    for (const d of temps) rmSync(d, { recursive: true, force: true });
-  });
+scratch.run(main);

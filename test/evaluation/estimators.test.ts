@@ -83,28 +83,28 @@ describe('IPS, SNIPS and DR against an independent numpy implementation', () => 
   }
 });
 
+/** 3,000 decisions a second apart from a seeded world, evaluated in one window closed well after the last. */
+function simulatedRun(seed: number) {
+  const random = createRandomSource(seed);
+  const world = syntheticWorld(random);
+  const records = syntheticLog(world, random, { n: 3000, startMs: START, stepMs: 1000, rewardDelayMs: 500 });
+  const ev = new OffPolicyEvaluator({
+    fromMs: START,
+    toMs: START + 3000 * 1000,
+    windowMs: HOUR,
+    nowMs: START + 3000 * 1000 + 2 * HOUR,
+  });
+  for (const r of records) ev.add(r);
+  return { world, rows: ev.finish().rows };
+}
+
 describe('interval coverage on simulated logs with known policy values', () => {
   it('each 95% interval covers the true value in at least 90 of 100 seeded runs', () => {
     const policies = [LOGGER, ...SHADOWS];
     const intervals = ['ci95', 'ips_ci95', 'snips_ci95'] as const;
     const covered = new Map<string, number>();
     for (let seed = 1000; seed < 1100; seed++) {
-      const random = createRandomSource(seed);
-      const world = syntheticWorld(random);
-      const records = syntheticLog(world, random, {
-        n: 3000,
-        startMs: START,
-        stepMs: 1000,
-        rewardDelayMs: 500,
-      });
-      const ev = new OffPolicyEvaluator({
-        fromMs: START,
-        toMs: START + 3000 * 1000,
-        windowMs: HOUR,
-        nowMs: START + 3000 * 1000 + 2 * HOUR,
-      });
-      for (const r of records) ev.add(r);
-      const { rows } = ev.finish();
+      const { world, rows } = simulatedRun(seed);
       for (const p of policies) {
         const row = rows.find((r) => r.policy === p)!;
         expect(row.n).toBe(3000);
@@ -119,23 +119,9 @@ describe('interval coverage on simulated logs with known policy values', () => {
   });
 
   it('an interval built from a biased estimate does not cover (the test can fail)', () => {
-    const random = createRandomSource(42);
-    const world = syntheticWorld(random);
-    const records = syntheticLog(world, random, {
-      n: 3000,
-      startMs: START,
-      stepMs: 1000,
-      rewardDelayMs: 500,
-    });
-    const ev = new OffPolicyEvaluator({
-      fromMs: START,
-      toMs: START + 3e6,
-      windowMs: HOUR,
-      nowMs: START + 1e7,
-    });
-    for (const r of records) ev.add(r);
+    const { world, rows } = simulatedRun(42);
     // The logging policy's on-policy mean is not the value of a shadow that chooses differently.
-    const logging = ev.finish().rows.find((r) => r.policy === LOGGER)!;
+    const logging = rows.find((r) => r.policy === LOGGER)!;
     const [lo, hi] = logging.ci95!;
     expect(world.truth.linucb_v1 < lo || world.truth.linucb_v1 > hi).toBe(true);
   });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FEATURE_WIDTH, featureMatrix, localTime } from '../../src/features/mod.js';
-import { numpy } from '../helpers/numpy.js';
+import { pythonFeatureRows } from '../helpers/features-oracle.js';
 
 const ms = (iso: string) => Date.parse(iso);
 const row = (
@@ -100,18 +100,7 @@ describe('feature row (CONTRACT §2)', () => {
     );
     fc.assert(
       fc.property(sample, (cases) => {
-        const iso = (t: number) => new Date(t).toISOString();
-        const expected = numpy<number[][]>(
-          'features.py',
-          cases.map((c) => ({
-            now: iso(c.now),
-            tz: c.tz,
-            created_at: iso(c.created),
-            due_at: c.due === null ? null : iso(c.due),
-            priority: c.priority,
-            profile: c.profile,
-          })),
-        );
+        const expected = pythonFeatureRows(cases);
         cases.forEach((c, i) => {
           const got = Array.from(
             featureMatrix({ now: c.now, timezone: c.tz, profile: c.profile }, [

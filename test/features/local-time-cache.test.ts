@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { localTime, localTimeExact } from '../../src/features/local-time.js';
 import { featureMatrix } from '../../src/features/mod.js';
-import { numpy } from '../helpers/numpy.js';
+import { pythonFeatureRows } from '../helpers/features-oracle.js';
 
 // Whole-hour, half-hour and 45-minute offsets; DST shifts of one hour, of 30 minutes (Lord Howe), at
 // midnight (Santiago, Havana), southern-hemisphere ones, and zones that dropped or changed DST.
@@ -76,16 +76,8 @@ describe('cached local time', () => {
     }
     expect(cases.length).toBeGreaterThan(500);
     const iso = (t: number) => new Date(t).toISOString();
-    const expected = numpy<number[][]>(
-      'features.py',
-      cases.map((c) => ({
-        now: iso(c.now),
-        tz: c.tz,
-        created_at: iso(c.now),
-        due_at: null,
-        priority: 0,
-        profile: null,
-      })),
+    const expected = pythonFeatureRows(
+      cases.map((c) => ({ ...c, created: c.now, due: null, priority: 0, profile: null })),
     );
     cases.forEach((c, i) => {
       const got = featureMatrix({ now: c.now, timezone: c.tz, profile: null }, [

@@ -250,15 +250,20 @@ function expectNothingOutside(stateDir: string): void {
   expect(readdirSync(dirname(stateDir)), 'files created next to STATE_DIR').toEqual(['state']);
 }
 
+/** An app with every route reachable (admin token, a gateway that refuses) in a sandboxed state dir. */
+function hostileApp() {
+  return testApp({
+    ADMIN_TOKEN: 'secret',
+    METRICS_PROCESS: '0',
+    STATE_DIR: sandboxedStateDir(),
+    LITELLM_URL: CLOSED_GATEWAY,
+    GENERATE_TIMEOUT_MS: '2000',
+  });
+}
+
 describe('hostile input at every endpoint', () => {
   it('POST bodies of any shape, content type and header: a contract error or a success, never 5xx', async () => {
-    const { app, stateDir } = await testApp({
-      ADMIN_TOKEN: 'secret',
-      METRICS_PROCESS: '0',
-      STATE_DIR: sandboxedStateDir(),
-      LITELLM_URL: CLOSED_GATEWAY,
-      GENERATE_TIMEOUT_MS: '2000',
-    });
+    const { app, stateDir } = await hostileApp();
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...POST_ROUTES),
@@ -283,13 +288,7 @@ describe('hostile input at every endpoint', () => {
   });
 
   it('hostile user ids in paths, any method: 422/404/401/405, no file outside STATE_DIR', async () => {
-    const { app, stateDir } = await testApp({
-      ADMIN_TOKEN: 'secret',
-      METRICS_PROCESS: '0',
-      STATE_DIR: sandboxedStateDir(),
-      LITELLM_URL: CLOSED_GATEWAY,
-      GENERATE_TIMEOUT_MS: '2000',
-    });
+    const { app, stateDir } = await hostileApp();
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...USER_ROUTES),

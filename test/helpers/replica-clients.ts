@@ -144,3 +144,30 @@ export async function streamLeader(nodes: NatsServer[], stream: string): Promise
   const info = await (await jetstreamManager(nc)).streams.info(stream);
   return Number(info.cluster?.leader?.replace(/^n/, '')) - 1;
 }
+
+/**
+ * One client step of the load tests: score `user` on `scorer`, then reward the candidate at `index`
+ * (a reward in [-1, 1] fixed by `n`) on every one of `targets`, as a retrying client behind a
+ * balancer might. Each answer must be 200 and the reward applied at most once across them.
+ */
+export async function scoreThenReward(
+  scorer: { url: string },
+  targets: readonly { url: string }[],
+  user: string,
+  n: number,
+  index: number,
+): Promise<Acked> {
+  const req = scoreRequest(user, n);
+  const scored = await post(scorer.url, '/score', req);
+  expect(scored.status, JSON.stringify(scored.json)).toBe(200);
+  const reward = ((n * 37) % 21) / 10 - 1;
+  const body = { user_id: user, reward, event_id: scored.json.event_id, candidate_id: CANDIDATES[index]!.id };
+  const answers = await Promise.all(targets.map((r) => post(r.url, '/reward', body)));
+  for (const a of answers) expect(a.status, JSON.stringify(a.json)).toBe(200);
+  // Applied exactly once across the replicas (a 503 retried after its write landed answers false).
+  expect(
+    answers.filter((a) => a.json.applied).length,
+    `n=${n} ${JSON.stringify(answers)}`,
+  ).toBeLessThanOrEqual(1);
+  return { user, key: body.event_id, x: vectorOf(req, index), reward };
+}

@@ -1,21 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { ReferenceScorer } from '../../src/scoring/reference-scorer.js';
-import type { ScoreJob, Scorer } from '../../src/scoring/scorer.js';
+import type { Scorer } from '../../src/scoring/scorer.js';
+import { SlowScorer } from '../helpers/slow-scorer.js';
 import { scoreBody, testApp } from '../helpers/test-app.js';
-
-/** The real reference scorer, made slow: each job takes `ms`, so capacity is MAX_INFLIGHT / ms. */
-class SlowScorer implements Scorer {
-  readonly backend = 'slow-reference';
-  readonly precision = 'float64' as const;
-  private readonly inner = new ReferenceScorer(1);
-  constructor(private readonly ms: number) {}
-  async score(job: ScoreJob): Promise<Float64Array> {
-    await sleep(this.ms);
-    return this.inner.score(job);
-  }
-  async close(): Promise<void> {}
-}
 
 async function listen(env: Record<string, string>, scorer: Scorer) {
   const { app } = await testApp({ METRICS_PROCESS: '0', ...env }, { scorer });

@@ -1,21 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decisionLogLines } from '../helpers/decision-log-lines.js';
 import { CANDIDATES, scoreBody, testApp } from '../helpers/test-app.js';
 
 const PROFILE = [0.2, 0, 1, 0.5, 0.1];
-
-function logLines(stateDir: string): Record<string, unknown>[] {
-  const dir = join(stateDir, 'decisions');
-  return readdirSync(dir)
-    .sort()
-    .flatMap((f) =>
-      readFileSync(join(dir, f), 'utf8')
-        .split('\n')
-        .filter((l) => l.length > 0)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-    );
-}
 
 describe('POST /recommend', () => {
   it('answers the active policy’s score response plus every shadow’s greedy choice', async () => {
@@ -69,7 +58,7 @@ describe('POST /recommend', () => {
       payload: scoreBody('u1', { profile_features: PROFILE }),
     });
     const body = res.json();
-    const [line] = logLines(stateDir);
+    const [line] = decisionLogLines(stateDir);
     expect(line).toMatchObject({
       type: 'decision',
       event_id: body.event_id,
@@ -121,7 +110,7 @@ describe('POST /recommend', () => {
       expect(s.total_reward, url).toBe(1);
       expect(s.d).toBe(d);
     }
-    const rewards = logLines(stateDir).filter((l) => l.type === 'reward');
+    const rewards = decisionLogLines(stateDir).filter((l) => l.type === 'reward');
     expect(rewards.map((r) => [r.candidate_id, r.reward])).toEqual([
       [chosen.id, 1],
       [chosen.id, 1],

@@ -1,43 +1,35 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { postJson } from '../helpers/post-json.js';
 import { spawnServer } from '../helpers/spawned-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { scoreBody } from '../helpers/test-app.js';
 
 const SERVER = fileURLToPath(new URL('../../dist/src/server.js', import.meta.url));
 
-async function post(url: string, body: unknown) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
 describe('the service as a process', () => {
   it('an event scored before a SIGKILL is rewardable after the restart', async () => {
     const dir = tempDir();
     const first = await spawnServer({ STATE_DIR: dir });
-    const scored = await post(`${first.url}/score/egreedy`, scoreBody('u1'));
+    const scored = await postJson(`${first.url}/score/egreedy`, scoreBody('u1'));
     expect(scored.status).toBe(200);
     await first.kill('SIGKILL');
 
     const second = await spawnServer({ STATE_DIR: dir });
     const reward = { user_id: 'u1', reward: 1, event_id: scored.body.event_id, candidate_id: 't1' };
-    const res = await post(`${second.url}/reward/egreedy`, reward);
+    const res = await postJson(`${second.url}/reward/egreedy`, reward);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ applied: true, n_updates: 1 });
-    expect((await post(`${second.url}/reward/egreedy`, reward)).body.applied).toBe(false);
+    expect((await postJson(`${second.url}/reward/egreedy`, reward)).body.applied).toBe(false);
   });
 
   it('SIGTERM finishes what is in flight, flushes state and exits 0', async () => {
     const dir = tempDir();
     const server = await spawnServer({ STATE_DIR: dir, FSYNC: '1' });
-    const scored = await post(`${server.url}/score`, scoreBody('u1'));
+    const scored = await postJson(`${server.url}/score`, scoreBody('u1'));
     const inflight = Array.from({ length: 20 }, (_, i) =>
-      post(`${server.url}/reward`, {
+      postJson(`${server.url}/reward`, {
         user_id: 'u1',
         reward: 1,
         event_id: scored.body.event_id,

@@ -6,12 +6,10 @@ import {
   expectReference,
   getJson,
   MAX_STALENESS_MS,
-  post,
   replicaEnv,
-  scoreRequest,
+  scoreThenReward,
   streamLeader,
   USERS,
-  vectorOf,
 } from '../helpers/replica-clients.js';
 import { type SpawnedServer, spawnServer } from '../helpers/spawned-server.js';
 import { CANDIDATES } from '../helpers/test-app.js';
@@ -60,28 +58,9 @@ async function clusterLoad(killNode: boolean): Promise<void> {
     for (let i = 0; i < PER_CLIENT; i++) {
       const n = c * PER_CLIENT + i;
       const user = USERS[(c * 7 + i) % USERS.length]!;
-      const req = scoreRequest(user, n);
-      const scorer = replicas[n % 2]!;
-      const scored = await post(scorer.url, '/score', req);
-      expect(scored.status, JSON.stringify(scored.json)).toBe(200);
-      const index = (c + i) % CANDIDATES.length;
-      const reward = ((n * 37) % 21) / 10 - 1;
-      const body = {
-        user_id: user,
-        reward,
-        event_id: scored.json.event_id,
-        candidate_id: CANDIDATES[index]!.id,
-      };
       // Every fourth reward goes to both replicas at once, as a retrying client behind a balancer might.
       const targets = n % 4 === 0 ? replicas : [replicas[(n + 1) % 2]!];
-      const answers = await Promise.all(targets.map((r) => post(r.url, '/reward', body)));
-      for (const a of answers) expect(a.status, JSON.stringify(a.json)).toBe(200);
-      // Applied exactly once across the replicas (a 503 retried after its write landed answers false).
-      expect(
-        answers.filter((a) => a.json.applied).length,
-        `n=${n} acked=${acked.length} ${JSON.stringify(answers)}`,
-      ).toBeLessThanOrEqual(1);
-      acked.push({ user, key: body.event_id, x: vectorOf(req, index), reward });
+      acked.push(await scoreThenReward(replicas[n % 2]!, targets, user, n, (c + i) % CANDIDATES.length));
       if (killNode && acked.length === 90 && killedAt < 0) {
         killedAt = acked.length;
         await cluster.nodes[leader]!.stop('SIGKILL');

@@ -12,6 +12,7 @@ import {
   post,
   replicaEnv,
   scoreRequest,
+  scoreThenReward,
   streamLeader,
   USERS,
   vectorOf,
@@ -101,22 +102,8 @@ describe('the rewards stream is the source of truth (STATE_BACKEND=nats-kv)', ()
       for (let i = 0; !stop; i++) {
         const n = c * 1000 + i;
         const user = USERS[(c * 7 + i) % 12]!;
-        const req = scoreRequest(user, n);
-        const scored = await post(replicas[n % 2]!.url, '/score', req);
-        expect(scored.status, JSON.stringify(scored.json)).toBe(200);
-        const index = (c + i) % CANDIDATES.length;
-        const reward = ((n * 37) % 21) / 10 - 1;
-        const body = {
-          user_id: user,
-          reward,
-          event_id: scored.json.event_id,
-          candidate_id: CANDIDATES[index]!.id,
-        };
         const targets = n % 3 === 0 ? replicas : [replicas[(n + 1) % 2]!];
-        const answers = await Promise.all(targets.map((r) => post(r.url, '/reward', body)));
-        for (const a of answers) expect(a.status, JSON.stringify(a.json)).toBe(200);
-        expect(answers.filter((a) => a.json.applied).length).toBeLessThanOrEqual(1);
-        acked.push({ user, key: body.event_id, x: vectorOf(req, index), reward });
+        acked.push(await scoreThenReward(replicas[n % 2]!, targets, user, n, (c + i) % CANDIDATES.length));
       }
     };
     const clients = Promise.all(Array.from({ length: 8 }, (_, c) => client(c)));
