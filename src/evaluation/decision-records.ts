@@ -1,4 +1,5 @@
 import { isPolicyName, type PolicyName } from '../policies/mod.js';
+import { parseJsonObjectLine } from '../state/json-line.js';
 
 /** A shadow's view of one logged decision: what it would have chosen and how likely the logged choice was. */
 export interface ShadowEntry {
@@ -46,14 +47,8 @@ const str = (v: unknown): v is string => typeof v === 'string';
 
 /** Parses one log line; null for a torn or foreign line (the reader counts those and goes on). */
 export function parseLogLine(text: string): LogRecord | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null) return null;
-  const o = v as Record<string, unknown>;
+  const o = parseJsonObjectLine(text);
+  if (o === null) return null;
   if (!str(o.event_id) || !str(o.ts) || Number.isNaN(Date.parse(o.ts))) return null;
   if (o.type === 'reward') {
     return str(o.candidate_id) && finite(o.reward) ? (o as unknown as RewardRecord) : null;

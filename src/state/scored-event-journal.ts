@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import { isPolicyName, type PolicyName } from '../policies/mod.js';
+import { parseJsonObjectLine } from './json-line.js';
 import { JsonLinesAppender } from './json-lines-appender.js';
 import type { ScoredEventStore } from './scored-event-store.js';
 
@@ -250,14 +251,8 @@ export function fromLine(l: ScoredEventLine): ScoredEvent {
 }
 
 export function parseLine(text: string): ScoredEventLine | ResetLine | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null) return null;
-  const o = v as Record<string, unknown>;
+  const o = parseJsonObjectLine(text);
+  if (o === null) return null;
   if (typeof o.reset === 'string' && typeof o.t === 'number') return o as unknown as ResetLine;
   const ok =
     typeof o.e === 'string' &&
